@@ -1,0 +1,91 @@
+/*
+ * How guest code runs and how its syscalls are captured.
+ *
+ * An address space (struct platform_as) is a stub process; a context
+ * (struct platform_ctx) is one guest thread inside it. The kernel above this
+ * line never touches host processes directly.
+ *
+ * Threading rule: a context is *owned* by one sentry pthread at a time (for
+ * ptrace: its tracer). Only the owner may switch it or use it as `via` for
+ * memory operations. A context created by one pthread and run by another is
+ * handed over with ctx_adopt() called by the new owner.
+ *
+ * Memory: all guest memory lives in the memory file (memfile_fd()). The mm
+ * mirrors its VMAs into the address space with map/unmap/protect, always
+ * *through* a context of that address space owned by the caller and not
+ * currently running (`via`).
+ */
+#ifndef CVISOR_PLATFORM_H
+#define CVISOR_PLATFORM_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "../sentry/arch.h"
+
+struct platform_as;
+struct platform_ctx;
+
+/* Guest virtual addresses are [GUEST_MIN_ADDR, GUEST_TOP). Above GUEST_TOP
+ * sits the stub's own code; the guest can never map there. */
+#define GUEST_MIN_ADDR 0x10000ULL
+#define GUEST_TOP      0x7e0000000000ULL
+#define STUB_BASE      GUEST_TOP
+#define STUB_SIZE      0x10000ULL
+
+enum platform_event_kind {
+	PEV_SYSCALL,    /* guest executed `syscall`; regs.gp.orig_rax = nr, rip after insn */
+	PEV_FAULT,      /* synchronous fault: signo/si_code/addr/access filled */
+	PEV_INTERRUPT,  /* ctx_interrupt() was called (or a spurious stop) */
+	PEV_DEAD,       /* the host thread died underneath us (killed, OOM) */
+};
+
+struct platform_event {
+	enum platform_event_kind kind;
+	int signo;        /* PEV_FAULT: SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP */
+	int si_code;      /* host's si_code (SEGV_MAPERR, FPE_INTDIV, TRAP_BRKPT, ...) */
+	uint64_t addr;    /* faulting data address (SIGSEGV/SIGBUS) or insn address */
+	int access;       /* PROT_READ/PROT_WRITE/PROT_EXEC bits, best known; 0 = unknown */
+};
+
+struct platform_ops {
+	const char *name;
+
+	/* Once, before any other call (may fork helper processes). */
+	int (*init)(int memfile_fd);
+
+	/* Create a new, empty address space and its first context. `from` is a
+	 * context owned by the caller that the platform may use to clone the
+	 * stub (NULL: create from scratch). The new ctx is owned by the caller. */
+	int (*as_new)(struct platform_ctx *from, struct platform_as **as, struct platform_ctx **ctx);
+	/* New context (thread) in the same address space as `from`. Owned by caller. */
+	int (*ctx_new)(struct platform_ctx *from, struct platform_ctx **ctx);
+	/* Make the calling pthread the owner of ctx (no-op if it already is). */
+	int (*ctx_adopt)(struct platform_ctx *ctx);
+	/* Destroy a context (kills its host thread). Called by its owner, or by
+	 * anyone after the owner is gone. The address space dies with its last ctx. */
+	void (*ctx_release)(struct platform_ctx *ctx);
+	struct platform_as *(*ctx_as)(struct platform_ctx *ctx);
+
+	/* Run ctx from *regs until an event; *regs is updated. Owner only. */
+	int (*switch_to)(struct platform_ctx *ctx, struct arch_regs *regs, struct platform_event *ev);
+	/* Make a running (or about to run) ctx return PEV_INTERRUPT soon.
+	 * Callable from any thread. */
+	void (*ctx_interrupt)(struct platform_ctx *ctx);
+
+	/* Extended FPU state of a stopped ctx (owner only). */
+	int (*get_fpstate)(struct platform_ctx *ctx, struct arch_fpstate *fp);
+	int (*set_fpstate)(struct platform_ctx *ctx, const struct arch_fpstate *fp);
+
+	/* Memory mirroring, through `via` (a stopped ctx owned by the caller).
+	 * map: mmap(addr, len, prot, MAP_SHARED|MAP_FIXED, memfile, file_off). */
+	int (*map)(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot, uint64_t file_off);
+	int (*unmap)(struct platform_ctx *via, uint64_t addr, uint64_t len);
+	int (*protect)(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot);
+};
+
+extern const struct platform_ops platform_ptrace;
+
+/* The platform selected with --platform (set once at boot). */
+extern const struct platform_ops *platform;
+const struct platform_ops *platform_lookup(const char *name);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * The guest kernel's global state and its one lock.
+ *
+ * Concurrency model (v1): a single kernel lock serialises all kernel state.
+ * A task holds it from the moment its guest thread traps until it switches
+ * back to the guest; it drops it only while the guest runs, while sleeping
+ * (task_sleep) and around blocking host I/O (kernel_unlock/kernel_lock).
+ * Lock order: kernel lock, then any object-private lock (none today).
+ */
+#ifndef CVISOR_KERNEL_H
+#define CVISOR_KERNEL_H
+#include <pthread.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "list.h"
+
+struct mount;
+struct dentry;
+struct task;
+
+struct kernel_config {
+	const char *platform;      /* "ptrace" */
+	bool strace;
+	bool debug;
+	const char *hostname;
+	int gofer_fd;              /* SOCK_SEQPACKET channel to the root gofer */
+	int stdio_fds[3];          /* host fds that become guest 0,1,2 */
+	uint32_t uid, gid;         /* guest init credentials */
+	const char *cwd;
+	char **argv, **envp;       /* guest init command */
+};
+
+struct kernel {
+	pthread_mutex_t lock;
+	struct kernel_config cfg;
+	struct list_head tasks;    /* all tasks */
+	int nr_tasks;
+	int last_pid;
+	int pid_max;
+	struct mount *root_mount;  /* root of the mount tree */
+	struct dentry *root;
+	uint64_t boot_time_real_ns;
+	uint64_t boot_time_mono_ns;
+	char hostname[65], domainname[65];
+	int init_exit_status;      /* wait status of guest init once dead */
+	bool init_exited;
+	pthread_cond_t init_exit_cond;
+	uint8_t boot_id[16];
+};
+
+extern struct kernel kernel;
+
+void kernel_lock(void);
+void kernel_unlock(void);
+
+int pid_alloc(void);           /* next free pid, or -EAGAIN */
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * Tasks (guest threads) and thread groups (guest processes).
+ *
+ * One sentry pthread runs each task: it owns the task's platform context and
+ * loops { switch to guest -> handle syscall / fault / interrupt -> deliver
+ * signals }. All kernel state is protected by the kernel lock (kernel.h),
+ * which a task drops only while running guest code or sleeping.
+ */
+#ifndef CVISOR_TASK_H
+#define CVISOR_TASK_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include "list.h"
+#include "arch.h"
+#include "signal_types.h"
+
+struct mm;
+struct fdtable;
+struct fs_context;
+struct platform_ctx;
+struct thread_group;
+
+struct cred {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	int ngroups;
+	uint32_t groups[32];
+	uint64_t cap_effective, cap_permitted, cap_inheritable, cap_bounding, cap_ambient;
+};
+
+/* Shared signal handlers (CLONE_SIGHAND). */
+struct sighand {
+	int refs;
+	struct k_sigaction action[KSIG_MAX + 1];  /* index = signal number */
+};
+
+enum task_state {
+	TASK_RUNNING,   /* in guest or in a syscall */
+	TASK_STOPPED,   /* group stop (SIGSTOP...) */
+	TASK_EXITING,   /* exit in progress, pthread winding down */
+	TASK_DEAD,      /* gone; struct kept until reaped by thread group */
+};
+
+struct task {
+	int tid;                      /* in the sandbox pid namespace */
+	struct thread_group *tg;
+	struct list_head tg_link;     /* in tg->tasks */
+	struct list_head all_link;    /* in kernel.tasks */
+	enum task_state state;
+	char comm[16];
+
+	/* Execution */
+	pthread_t thread;
+	struct platform_ctx *ctx;
+	struct arch_regs regs;
+	struct arch_fpstate fp;       /* valid only while building/restoring a signal frame */
+	int wake_fd;                  /* eventfd: task_wake() writes, task_sleep() polls */
+	bool in_syscall;
+	uint64_t syscall_nr;          /* current syscall (for restart) */
+
+	/* Resources (each shared according to clone flags) */
+	struct mm *mm;
+	struct fdtable *files;
+	struct fs_context *fs;
+	struct cred cred;
+
+	/* Signals */
+	struct sighand *sighand;
+	ksigset_t blocked;
+	ksigset_t saved_mask;         /* restored after sigsuspend/ppoll/pselect */
+	bool restore_saved_mask;
+	struct sigpending pending;    /* thread-directed */
+	uint64_t altstack_sp, altstack_size;
+	int altstack_flags;
+	struct restart_block restart;  /* for -ERESTART_RESTARTBLOCK */
+
+	/* Thread lifecycle */
+	uint64_t clear_child_tid;     /* set_tid_address / CLONE_CHILD_CLEARTID */
+	uint64_t robust_list, robust_list_len;
+	struct task *vfork_parent;    /* woken on exec/exit when CLONE_VFORK */
+	bool vfork_done;
+	int exit_code;                /* wait status for this thread */
+
+	/* Scheduling / accounting */
+	uint64_t start_time_ns;
+	uint64_t utime_ns, stime_ns;
+	uint64_t switch_start_ns;     /* when the current guest run started */
+	int nice;
+	uint64_t personality;
+};
+
+struct thread_group {
+	int tgid;
+	int refs;
+	struct list_head tasks;        /* member tasks */
+	int nr_live;                   /* tasks not yet dead */
+	struct task *leader;
+	struct thread_group *parent;   /* reparented to init when parent dies */
+	struct list_head children;     /* child thread groups */
+	struct list_head sibling;      /* in parent->children */
+	int pgid, sid;
+
+	/* Shared signal state */
+	struct sigpending shared_pending;
+	bool group_exiting;            /* exit_group or fatal signal in progress */
+	int group_exit_code;           /* wait status once group_exiting */
+	bool zombie;                   /* all tasks dead, waiting for parent */
+	bool stopped;                  /* group stop in effect */
+	int stop_signal;               /* signal that stopped it (for WUNTRACED) */
+	bool stop_reported, cont_reported; /* wait4 WUNTRACED/WCONTINUED bookkeeping */
+	int exit_signal;               /* sent to parent at death (SIGCHLD usually) */
+	struct waitq *child_wait;      /* woken when a child changes state */
+	struct rlimit rlimits[RLIM_NLIMITS];
+
+	/* Accounting of reaped children (for RUSAGE_CHILDREN / times()) */
+	uint64_t cutime_ns, cstime_ns;
+	uint64_t itimer_real_deadline_ns, itimer_real_interval_ns;
+	void *itimer_real_timer;       /* kernel timer handle (timer.h) */
+};
+
+/* Current task of the calling sentry pthread (NULL outside task threads). */
+extern __thread struct task *current;
+
+struct task *task_lookup(int tid);                 /* any live task by tid */
+struct thread_group *tg_lookup(int tgid);
+
+/* Sleep until task_wake(t), a deadline, or a pending unblocked signal.
+ * deadline_ns is CLOCK_MONOTONIC absolute, 0 = forever.
+ * Returns 0 (woken), -EINTR (signal pending), -ETIMEDOUT.
+ * Drops the kernel lock while sleeping; callers re-check their condition. */
+int task_sleep(struct task *t, uint64_t deadline_ns);
+/* Like task_sleep, but also wakes when one of the host fds polls ready. */
+struct pollfd;
+int task_sleep_hostfds(struct task *t, struct pollfd *fds, int nfds, uint64_t deadline_ns);
+void task_wake(struct task *t);
+
+/* Does t have an unblocked signal pending (or a group exit / stop)? */
+bool task_signal_pending(struct task *t);
+
+/* Monotonic / realtime clocks in ns. */
+uint64_t now_mono_ns(void);
+uint64_t now_real_ns(void);
+
+#endif
