@@ -32,6 +32,7 @@ struct dentry;
 struct mount;
 struct super_block;
 struct pollfd;
+struct statfs;
 
 #define NAME_MAX_LEN 255
 #define PATH_MAX_LEN 4096
@@ -64,7 +65,9 @@ struct iattr {
 struct dir_context {
 	bool (*emit)(struct dir_context *ctx, const char *name, size_t namelen,
 		     uint64_t ino, unsigned dtype);
-	uint64_t pos;     /* fs-defined cookie; starts at 0, stored back in file->pos */
+	uint64_t pos;     /* fs-defined cookie; starts at 0, stored back in file->pos.
+			   * While emit runs, pos is the position OF that entry (seeking
+			   * there re-reads it); the fs advances pos after emit returns true. */
 };
 
 /* Collected by poll: the waitqs to sleep on, and host fds to poll. */
@@ -125,6 +128,8 @@ struct super_block {
 	struct dentry *root;
 	void *priv;
 	uint64_t next_ino;
+	/* statfs(2) for this filesystem; NULL: f_type = magic, zero counts. */
+	int (*statfs)(struct super_block *sb, struct statfs *out);
 };
 
 struct inode {
@@ -201,6 +206,8 @@ struct fs_context {
 struct inode *inode_new(struct super_block *sb, mode_t mode);  /* refs 1, ino assigned */
 void inode_get(struct inode *i);
 void inode_put(struct inode *i);
+/* New dentry (refs 1) under parent (NULL: a filesystem root, parent = itself);
+ * takes its OWN reference on inode (the caller keeps and drops its own). */
 struct dentry *dentry_new(struct dentry *parent, const char *name, struct inode *inode);
 void dentry_get(struct dentry *d);
 void dentry_put(struct dentry *d);
