@@ -3,7 +3,18 @@
 #define CVISOR_ARCH_H
 #include <stdint.h>
 #include <stdbool.h>
+/* <sys/user.h> defines PAGE_SIZE/PAGE_MASK as unsigned long; the sentry
+ * uses its own 64-bit definitions, whatever the include order. */
+#undef PAGE_SIZE
+#undef PAGE_MASK
 #include <sys/user.h>
+#undef PAGE_SIZE
+#undef PAGE_MASK
+#undef PAGE_SHIFT
+#define PAGE_SHIFT 12
+#define PAGE_SIZE 4096ULL
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
 
 struct arch_regs {
 	/* rip, rsp, rax.., orig_rax, eflags, fs_base, gs_base, segment selectors. */

@@ -33,7 +33,8 @@ struct kernel_config {
 struct kernel {
 	pthread_mutex_t lock;
 	struct kernel_config cfg;
-	struct list_head tasks;    /* all tasks */
+	struct list_head tasks;    /* all live tasks */
+	struct list_head tgs;      /* all thread groups, including zombies */
 	int nr_tasks;
 	int last_pid;
 	int pid_max;

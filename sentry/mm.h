@@ -15,13 +15,11 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "list.h"
+#include "arch.h"   /* PAGE_SIZE, PAGE_MASK, PAGE_ALIGN */
 
 struct platform_ctx;
 struct file;
 
-#define PAGE_SIZE 4096ULL
-#define PAGE_MASK (~(PAGE_SIZE - 1))
-#define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
 
 /* ---- memory file -------------------------------------------------------- */
 int memfile_init(void);                  /* creates the memfd; once at boot */

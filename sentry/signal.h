@@ -29,6 +29,8 @@ int kill_pid(struct task *sender, int pid, int sig);
 void force_sig_fault(struct task *t, int signo, int code, uint64_t addr);
 /* SIGCHLD-style notification to the parent of tg. */
 void notify_parent(struct thread_group *tg, int why /* CLD_* */, int status);
+/* Parent's SIGCHLD is SIG_IGN or has SA_NOCLDWAIT: children are auto-reaped. */
+bool parent_ignores_sigchld(struct thread_group *parent);
 
 /*
  * Called by the task loop every time before returning to the guest. If the

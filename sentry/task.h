@@ -60,6 +60,8 @@ struct task {
 	int wake_fd;                  /* eventfd: task_wake() writes, task_sleep() polls */
 	bool in_syscall;
 	uint64_t syscall_nr;          /* current syscall (for restart) */
+	bool exit_pending;            /* told to exit (exec de-thread, group exit) */
+	char strace_line[512];        /* --strace: call decoded at entry, printed at exit */
 
 	/* Resources (each shared according to clone flags) */
 	struct mm *mm;
@@ -81,7 +83,7 @@ struct task {
 	uint64_t clear_child_tid;     /* set_tid_address / CLONE_CHILD_CLEARTID */
 	uint64_t robust_list, robust_list_len;
 	struct task *vfork_parent;    /* woken on exec/exit when CLONE_VFORK */
-	bool vfork_done;
+	bool vfork_done;              /* set in the parent by its vfork child */
 	int exit_code;                /* wait status for this thread */
 
 	/* Scheduling / accounting */
@@ -90,11 +92,20 @@ struct task {
 	uint64_t switch_start_ns;     /* when the current guest run started */
 	int nice;
 	uint64_t personality;
+
+	/* prctl state */
+	int pdeath_signal;
+	bool no_new_privs;
+	bool keep_caps;
+	int dumpable;
+	uint64_t timer_slack_ns;
 };
 
 struct thread_group {
 	int tgid;
 	int refs;
+	struct list_head all_link;     /* in kernel.tgs */
+	struct waitq *exec_wait;       /* execve waits here for other threads to die */
 	struct list_head tasks;        /* member tasks */
 	int nr_live;                   /* tasks not yet dead */
 	struct task *leader;
@@ -114,12 +125,19 @@ struct thread_group {
 	int exit_signal;               /* sent to parent at death (SIGCHLD usually) */
 	struct waitq *child_wait;      /* woken when a child changes state */
 	struct rlimit rlimits[RLIM_NLIMITS];
+	bool child_subreaper;
 
 	/* Accounting of reaped children (for RUSAGE_CHILDREN / times()) */
 	uint64_t cutime_ns, cstime_ns;
 	uint64_t itimer_real_deadline_ns, itimer_real_interval_ns;
 	void *itimer_real_timer;       /* kernel timer handle (timer.h) */
 };
+
+/* Allocation (kernel-internal, used by clone/init). */
+struct task *task_alloc(void);
+void task_free(struct task *t);
+/* Start the sentry pthread that runs t (its ctx is adopted on that thread). */
+int task_start(struct task *t);
 
 /* Current task of the calling sentry pthread (NULL outside task threads). */
 extern __thread struct task *current;
@@ -136,6 +154,8 @@ int task_sleep(struct task *t, uint64_t deadline_ns);
 struct pollfd;
 int task_sleep_hostfds(struct task *t, struct pollfd *fds, int nfds, uint64_t deadline_ns);
 void task_wake(struct task *t);
+/* Sleep that only a fatal condition (task_should_exit) interrupts. */
+void task_sleep_killable(struct task *t);
 
 /* Does t have an unblocked signal pending (or a group exit / stop)? */
 bool task_signal_pending(struct task *t);

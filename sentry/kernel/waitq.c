@@ -1,0 +1,57 @@
+/* Wait queues (see sentry/waitq.h). Runs under the kernel lock. */
+#include <stdlib.h>
+#include "sentry/waitq.h"
+#include "sentry/task.h"
+
+void waitq_init(struct waitq *wq)
+{
+	list_init(&wq->waiters);
+}
+
+struct waitq *waitq_new(void)
+{
+	struct waitq *wq = malloc(sizeof(*wq));
+	if (wq)
+		waitq_init(wq);
+	return wq;
+}
+
+void waitq_free(struct waitq *wq)
+{
+	free(wq);
+}
+
+void waitq_add(struct waitq *wq, struct waiter *w, struct task *t)
+{
+	w->task = t;
+	list_add_tail(&w->link, &wq->waiters);
+}
+
+void waitq_remove(struct waiter *w)
+{
+	list_del(&w->link);
+}
+
+void waitq_wake_all(struct waitq *wq)
+{
+	struct list_head *p;
+	list_for_each(p, &wq->waiters)
+		task_wake(list_entry(p, struct waiter, link)->task);
+}
+
+int waitq_wake_n(struct waitq *wq, int n, uint32_t mask)
+{
+	struct list_head *p, *nx;
+	int woken = 0;
+	list_for_each_safe(p, nx, &wq->waiters) {
+		if (woken >= n)
+			break;
+		struct waiter *w = list_entry(p, struct waiter, link);
+		if (!(w->key & mask))
+			continue;
+		list_del(&w->link);
+		task_wake(w->task);
+		woken++;
+	}
+	return woken;
+}
