@@ -1,0 +1,19 @@
+/* The gofer process: serves the container root over the protocol of
+ * protocol.h. Used by runsc-cli/cmd_gofer.c. */
+#ifndef CVISOR_GOFER_H
+#define CVISOR_GOFER_H
+#include <stdbool.h>
+
+/* Serve one channel until the peer closes it. rootfd is a directory (any
+ * open mode; O_PATH is enough) and stays owned by the caller. With readonly
+ * every operation that would modify the tree fails with -EROFS. Returns 0
+ * on EOF, -errno on a fatal channel error. Never trusts the peer. */
+int gofer_serve(int sock, int rootfd, bool readonly);
+
+/* Confine the gofer process before it serves anything: the place for the
+ * mount namespace + pivot_root into the root, dropped capabilities,
+ * no_new_privs and the seccomp allowlist of file syscalls. May replace
+ * *rootfd (e.g. by "/" after pivot_root). 0 or -errno. */
+int gofer_sandbox(int *rootfd);
+
+#endif
