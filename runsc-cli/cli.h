@@ -1,11 +1,24 @@
 /* The command line: runc's commands and runsc's flags. One file per command. */
 #ifndef CVISOR_CLI_H
 #define CVISOR_CLI_H
+#include <stdbool.h>
+
+#define CVISOR_VERSION "0.1.0"
+
+/* Flags accepted before the command (runc/runsc style) and by `do`. */
+struct global_opts {
+	const char *platform;   /* --platform */
+	bool strace;            /* --strace */
+	bool debug;             /* --debug */
+	const char *root;       /* --root (state directory) */
+};
 
 int cli_main(int argc, char **argv);
-int cmd_do(int argc, char **argv);        /* cvisor do [flags] -- CMD ARGS... */
-int cmd_boot(int argc, char **argv);      /* internal: the sentry process */
-int cmd_gofer(int argc, char **argv);     /* internal: the gofer process */
-int cmd_syscalls(int argc, char **argv);  /* compatibility report */
+/* Parse one global flag at argv[*i]; true if consumed (advances *i). */
+bool cli_parse_global(struct global_opts *g, int argc, char **argv, int *i);
+
+int cmd_do(struct global_opts *g, int argc, char **argv);      /* cvisor do [flags] -- CMD ARGS... */
+int cmd_gofer(int argc, char **argv);                          /* internal: the gofer process */
+int cmd_syscalls(struct global_opts *g, int argc, char **argv); /* compatibility report */
 
 #endif

@@ -16,6 +16,7 @@
 #include "sentry/log.h"
 #include "platform/platform.h"
 #include "syscalls/syscall.h"
+#include "kernel_internal.h"
 
 static void handle_syscall(struct task *t)
 {
@@ -51,15 +52,8 @@ static void handle_fault(struct task *t, const struct platform_event *ev)
 	force_sig_fault(t, ev->signo, ev->si_code, ev->addr);
 }
 
-static void *task_main(void *arg)
+noreturn void task_loop(struct task *t)
 {
-	struct task *t = arg;
-	current = t;
-	kernel_lock();
-	if (platform->ctx_adopt(t->ctx) < 0) {
-		log_error("task %d: cannot adopt its platform context", t->tid);
-		do_exit(t, SIGKILL);
-	}
 	bool after_syscall = false;
 	for (;;) {
 		if (task_should_exit(t))
@@ -92,10 +86,21 @@ static void *task_main(void *arg)
 			do_group_exit(t, SIGKILL);
 		}
 	}
-	return NULL;
 }
 
-int task_start(struct task *t)
+static void *task_main(void *arg)
+{
+	struct task *t = arg;
+	current = t;
+	kernel_lock();
+	if (platform->ctx_adopt(t->ctx) < 0) {
+		log_error("task %d: cannot adopt its platform context", t->tid);
+		do_exit(t, SIGKILL);
+	}
+	task_loop(t);
+}
+
+int task_start_fn(struct task *t, void *(*fn)(void *))
 {
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
@@ -108,8 +113,13 @@ int task_start(struct task *t)
 	for (size_t i = 0; i < sizeof(sync_signals) / sizeof(sync_signals[0]); i++)
 		sigdelset(&all, sync_signals[i]);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int r = pthread_create(&t->thread, &attr, task_main, t);
+	int r = pthread_create(&t->thread, &attr, fn, t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	return -r;
+}
+
+int task_start(struct task *t)
+{
+	return task_start_fn(t, task_main);
 }

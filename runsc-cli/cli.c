@@ -1,0 +1,90 @@
+/* Global flags and command dispatch. */
+#include <stdio.h>
+#include <string.h>
+#include "runsc-cli/cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cvisor [global flags] COMMAND [flags] [args]\n"
+		"\n"
+		"commands:\n"
+		"  do [flags] [--] CMD [ARG...]  run CMD in a new sandbox; the host / is its read-only root\n"
+		"  syscalls                      list implemented and missing syscalls\n"
+		"  --version                     print the version\n"
+		"\n"
+		"global flags (also accepted after `do`):\n"
+		"  --platform=ptrace   how guest syscalls are captured (default ptrace)\n"
+		"  --strace            print every guest syscall with decoded arguments\n"
+		"  --debug             sentry debug messages on stderr\n"
+		"  --root=DIR          state directory (default /run/cvisor)\n");
+}
+
+/* Accept both `--flag=value` and `--flag value`. */
+static const char *flag_value(const char *name, int argc, char **argv, int *i)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+	if (strncmp(a, name, n))
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] == 0 && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+bool cli_parse_global(struct global_opts *g, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	const char *v;
+	if (!strcmp(a, "--strace") || !strcmp(a, "--strace=true")) {
+		g->strace = true;
+	} else if (!strcmp(a, "--debug") || !strcmp(a, "--debug=true")) {
+		g->debug = true;
+	} else if ((v = flag_value("--platform", argc, argv, i))) {
+		g->platform = v;
+	} else if ((v = flag_value("--root", argc, argv, i))) {
+		g->root = v;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct global_opts g = { .platform = "ptrace", .root = "/run/cvisor" };
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
+			printf("cvisor version %s\nspec: 1.1.0\n", CVISOR_VERSION);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!cli_parse_global(&g, argc, argv, &i)) {
+			fprintf(stderr, "cvisor: unknown flag %s\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[i];
+	int cargc = argc - i;
+	char **cargv = argv + i;
+	if (!strcmp(cmd, "do"))
+		return cmd_do(&g, cargc, cargv);
+	if (!strcmp(cmd, "gofer"))
+		return cmd_gofer(cargc, cargv);
+	if (!strcmp(cmd, "syscalls"))
+		return cmd_syscalls(&g, cargc, cargv);
+	fprintf(stderr, "cvisor: unknown command \"%s\"\n", cmd);
+	usage(stderr);
+	return 2;
+}

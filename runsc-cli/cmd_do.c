@@ -1,0 +1,103 @@
+/*
+ * `cvisor do [flags] [--] CMD [ARG...]`: run CMD in a fresh sandbox whose
+ * root is the host's / served read-only by a gofer process; /tmp is a
+ * sandbox tmpfs. The exit status is the guest's (128+N if killed by N).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include "runsc-cli/cli.h"
+#include "sentry/boot.h"
+
+extern char **environ;
+
+/* Fork+exec `cvisor gofer` serving / read-only on one end of a socketpair;
+ * returns the sentry's end. */
+static int start_gofer(pid_t *pid)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid_t p = fork();
+	if (p < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return -e;
+	}
+	if (p == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int fd = dup(sv[1]);   /* without CLOEXEC */
+		char fdarg[32];
+		snprintf(fdarg, sizeof(fdarg), "--fd=%d", fd);
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+		}
+		execl("/proc/self/exe", "cvisor", "gofer", fdarg, "--root=/", "--readonly", (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	*pid = p;
+	return sv[0];
+}
+
+int cmd_do(struct global_opts *g, int argc, char **argv)
+{
+	int i = 1;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (argv[i][0] != '-')
+			break;
+		if (!cli_parse_global(g, argc, argv, &i)) {
+			fprintf(stderr, "cvisor do: unknown flag %s\n", argv[i]);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: cvisor do [flags] [--] CMD [ARG...]\n");
+		return 2;
+	}
+
+	pid_t gofer;
+	int gofer_fd = start_gofer(&gofer);
+	if (gofer_fd < 0) {
+		fprintf(stderr, "cvisor: cannot start the gofer: %s\n", strerror(-gofer_fd));
+		return 125;
+	}
+	char cwd[4096];
+	struct kernel_config cfg = {
+		.platform = g->platform,
+		.strace = g->strace,
+		.debug = g->debug,
+		.hostname = "cvisor",
+		.gofer_fd = gofer_fd,
+		.stdio_fds = { 0, 1, 2 },
+		.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : "/",
+		.argv = argv + i,
+		.envp = environ,
+	};
+	int status = sentry_main(&cfg);
+
+	close(gofer_fd);   /* the gofer exits on EOF */
+	kill(gofer, SIGKILL);
+	waitpid(gofer, NULL, 0);
+	if (status < 0) {
+		fprintf(stderr, "cvisor: sandbox failed to start: %s\n", strerror(-status));
+		return 125;
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

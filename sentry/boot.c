@@ -1,0 +1,111 @@
+/* The sentry's main: kernel bring-up, host signal forwarding, wait for init. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include "sentry/boot.h"
+#include "sentry/crash.h"
+#include "sentry/kernel.h"
+#include "sentry/task.h"
+#include "sentry/signal.h"
+#include "sentry/process.h"
+#include "sentry/timer.h"
+#include "sentry/mm.h"
+#include "sentry/log.h"
+#include "platform/platform.h"
+#include "vfs/vfs.h"
+
+/* Host signals the sentry forwards to guest init, like runsc does. */
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
+
+static void forwarded_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(set, forwarded[i]);
+}
+
+static void *signal_forwarder(void *arg)
+{
+	sigset_t set;
+	forwarded_set(&set);
+	for (;;) {
+		siginfo_t si;
+		if (sigwaitinfo(&set, &si) < 0)
+			continue;
+		kernel_lock();
+		struct thread_group *init = tg_lookup(1);
+		if (init && !init->zombie) {
+			struct ksiginfo info = { .si_signo = si.si_signo, .si_code = SI_USER };
+			send_signal_group(init, &info);
+		}
+		kernel_unlock();
+	}
+	return NULL;
+}
+
+static int kernel_init(const struct kernel_config *cfg)
+{
+	kernel.cfg = *cfg;
+	kernel.boot_time_mono_ns = now_mono_ns();
+	kernel.boot_time_real_ns = now_real_ns();
+	snprintf(kernel.hostname, sizeof(kernel.hostname), "%s", cfg->hostname ? cfg->hostname : "cvisor");
+	snprintf(kernel.domainname, sizeof(kernel.domainname), "(none)");
+	if (getrandom(kernel.boot_id, sizeof(kernel.boot_id), 0) != sizeof(kernel.boot_id))
+		return -EIO;
+
+	platform = platform_lookup(cfg->platform ? cfg->platform : "ptrace");
+	if (!platform) {
+		log_error("unknown platform \"%s\"", cfg->platform);
+		return -EINVAL;
+	}
+	int err = memfile_init();
+	if (err < 0)
+		return err;
+	if ((err = platform->init(memfile_fd())) < 0) {
+		log_error("platform %s: initialisation failed: %s", platform->name, strerror(-err));
+		return err;
+	}
+	if ((err = timers_init()) < 0)
+		return err;
+	return 0;
+}
+
+int sentry_main(const struct kernel_config *cfg)
+{
+	log_debug_enabled = cfg->debug;
+	crash_handler_install();
+	/* A guest writing to a closed host pipe gets EPIPE (and its own
+	 * SIGPIPE from the kernel), never kills the sentry. */
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t fwd;
+	forwarded_set(&fwd);
+	pthread_sigmask(SIG_BLOCK, &fwd, NULL);
+
+	int err = kernel_init(cfg);
+	if (err < 0)
+		return err;
+
+	kernel_lock();
+	if ((err = vfs_init(cfg->gofer_fd, true)) < 0) {
+		kernel_unlock();
+		log_error("cannot mount the root filesystem: %s", strerror(-err));
+		return err;
+	}
+	if ((err = process_start_init()) < 0) {
+		kernel_unlock();
+		log_error("cannot start guest init: %s", strerror(-err));
+		return err;
+	}
+	pthread_t fwd_thread;
+	pthread_create(&fwd_thread, NULL, signal_forwarder, NULL);
+	pthread_detach(fwd_thread);
+
+	while (!kernel.init_exited)
+		pthread_cond_wait(&kernel.init_exit_cond, &kernel.lock);
+	int status = kernel.init_exit_status;
+	kernel_unlock();
+	return status;
+}
