@@ -4,7 +4,7 @@
 #   2. start-up: `cvisor do -- /bin/true` vs /bin/true, median of $RUNS runs
 #      (hyperfine when installed, else a bash loop timed with date +%s%N).
 # Extra `do` flags come from $CVISOR_FLAGS (e.g. --platform=ptrace).
-set -eu
+set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 GETPID_N=${GETPID_N:-1000000}
@@ -19,7 +19,12 @@ cvisor=$build/cvisor
 guest=$build/bench/bench_guest_getpid
 sandbox=("$cvisor" do "${flags[@]}" --)
 
-ns_per_call() { "$@" "$GETPID_N" | awk '/ns\/call/ { print $(NF - 1) }'; }
+ns_per_call() {
+	local v
+	v=$("$@" "$GETPID_N" | awk '/ns\/call/ { print $(NF - 1) }')
+	[ -n "$v" ] || { echo "bench: no result from: $*" >&2; return 1; }
+	echo "$v"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
 native_ns=$(ns_per_call "$guest")
@@ -30,8 +35,12 @@ printf '%-28s %12s %12s %8s\n' "getpid (ns/call)" "$native_ns" "$sandbox_ns" "$(
 # Median wall time in ms of RUNS runs of a command.
 median_ms() {
 	if command -v hyperfine >/dev/null; then
-		hyperfine -N --runs "$RUNS" --warmup 2 --export-json /dev/stdout --style none "$(printf '%q ' "$@")" 2>/dev/null |
-			python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["results"][0]["median"] * 1e3))'
+		local json
+		json=$(mktemp)
+		hyperfine -N --runs "$RUNS" --warmup 2 --style none --export-json "$json" \
+			"$(printf '%q ' "$@")" >/dev/null
+		python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1e3))' "$json"
+		rm -f "$json"
 		return
 	fi
 	local i t0 t1
