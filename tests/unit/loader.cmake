@@ -1,0 +1,8 @@
+# Loader unit test: the loader on real host binaries (busybox, a dynamic PIE
+# and its ld.so) through a fake host-file vfs and a fake mm.
+file(GLOB LOADER_SRCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/sentry/loader/*.c)
+cvisor_unit_test(loader
+  ${CMAKE_CURRENT_LIST_DIR}/test_loader.c
+  ${CMAKE_CURRENT_LIST_DIR}/fake_loader_deps.c
+  ${LOADER_SRCS})
+target_compile_definitions(unit_loader PRIVATE LOADER_FAKE_MM)
