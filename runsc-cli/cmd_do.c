@@ -70,7 +70,7 @@ int cmd_do(struct global_opts *g, int argc, char **argv)
 		return 2;
 	}
 
-	pid_t gofer;
+	pid_t gofer = -1;
 	int gofer_fd = start_gofer(&gofer);
 	if (gofer_fd < 0) {
 		fprintf(stderr, "cvisor: cannot start the gofer: %s\n", strerror(-gofer_fd));
