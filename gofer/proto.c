@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 _Static_assert(sizeof(struct gofer_hdr) == 16, "gofer_hdr layout");
@@ -337,6 +338,15 @@ ssize_t gofer_recv(int sock, void *buf, int *fd)
 	if (n < 0)
 		return -errno;
 	take_fds(&m, fd ? &got : NULL);
+	if (n == 0) {
+		/* EOF, or an empty datagram: only a hangup is EOF. */
+		struct pollfd p = { .fd = sock, .events = POLLRDHUP };
+		if (got >= 0)
+			close(got);
+		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP)))
+			return 0;
+		return -EBADMSG;
+	}
 	/* MSG_CTRUNC: the kernel dropped fds that did not fit; the sender was
 	 * not following the protocol. */
 	if ((m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || n > GOFER_MSG_MAX) {

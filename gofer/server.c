@@ -11,6 +11,7 @@
 #include "gofer/gofer.h"
 #include "gofer/protocol.h"
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -256,6 +257,12 @@ static ssize_t do_readlink(struct server *s, const struct gofer_req_fid *q)
 	struct fid_slot *f = fid_get(s, q->fid);
 	if (!f)
 		return -EBADF;
+	struct stat st;
+	int err = fstat_path(f->fd, &st);
+	if (err)
+		return err;
+	if (!S_ISLNK(st.st_mode))
+		return -EINVAL;   /* readlinkat(fd, "") would say ENOENT */
 	struct gofer_rep_data *r = (void *)s->out;
 	char *buf = (char *)(r + 1);
 	ssize_t n = readlinkat(f->fd, "", buf, GOFER_TARGET_MAX + 1);
@@ -302,10 +309,11 @@ static ssize_t do_getdents(struct server *s, const struct gofer_req_getdents *q)
 	uint32_t count = 0;
 	for (long off = 0; off < n;) {
 		struct linux_dirent64 *h = (void *)(s->dents + off);
-		if (h->d_reclen < sizeof(*h) || h->d_reclen > n - off)
+		const size_t name_off = offsetof(struct linux_dirent64, d_name);
+		if (h->d_reclen <= name_off || h->d_reclen > n - off)
 			return -EIO;
 		off += h->d_reclen;
-		size_t namelen = strnlen(h->d_name, h->d_reclen - sizeof(*h));
+		size_t namelen = strnlen(h->d_name, h->d_reclen - name_off);
 		if (namelen == 0 || namelen > GOFER_NAME_MAX)
 			continue;
 		size_t sz = GOFER_DIRENT_SIZE(namelen);

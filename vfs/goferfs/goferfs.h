@@ -1,0 +1,48 @@
+/* goferfs internals: the RPC channel to the gofer, and the per-object state. */
+#ifndef CVISOR_GOFERFS_H
+#define CVISOR_GOFERFS_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "vfs/vfs.h"
+#include "gofer/protocol.h"
+
+#define GOFERFS_MAGIC 0x01021997u   /* V9FS_MAGIC: what gVisor reports */
+
+/* One channel: strictly one request in flight (callers hold the kernel
+ * lock). Once the gofer misbehaves or goes away the channel is dead and
+ * every call fails with -EIO. */
+struct gofer_chan {
+	int fd;
+	uint32_t tag;
+	bool dead;
+	void *req, *rep;                /* GOFER_MSG_MAX each */
+};
+
+struct goferfs_sb {
+	struct gofer_chan ch;
+	bool readonly;
+	uint32_t root_fid;
+};
+
+struct goferfs_inode {
+	uint32_t fid;
+	uint64_t stat_ns;               /* CLOCK_MONOTONIC of the last refresh */
+};
+
+/* Send the request of reqlen bytes built in ch->req and wait for its
+ * reply in ch->rep. With fd != NULL the reply must carry an fd (returned in
+ * *fd, owned by the caller). Returns 0, -errno from the gofer, or -EIO. */
+int gofer_rpc(struct gofer_chan *ch, ssize_t reqlen, int *fd);
+/* Simple requests on one fid: STAT, READLINK, CLUNK, STATFS. */
+int gofer_rpc_fid(struct gofer_chan *ch, uint16_t type, uint32_t fid);
+
+static inline struct goferfs_sb *GSB(struct super_block *sb) { return sb->priv; }
+static inline struct goferfs_inode *GI(struct inode *i) { return i->priv; }
+
+/* Fill inode attributes from a wire stat (type must not change). 0 or -EIO. */
+int goferfs_fill_inode(struct inode *i, const struct gofer_stat *st);
+uint64_t goferfs_now_ns(void);
+
+extern const struct file_ops goferfs_reg_ops, goferfs_dir_ops;
+
+#endif
