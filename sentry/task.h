@@ -131,6 +131,7 @@ struct thread_group {
 	uint64_t cutime_ns, cstime_ns;
 	uint64_t itimer_real_deadline_ns, itimer_real_interval_ns;
 	void *itimer_real_timer;       /* kernel timer handle (timer.h) */
+	uint64_t itimer_cpu_ns[2][2];  /* ITIMER_VIRTUAL/PROF {value, interval}: stored, never fired */
 };
 
 /* Allocation (kernel-internal, used by clone/init). */
