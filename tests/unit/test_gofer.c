@@ -17,6 +17,7 @@
 #include "gofer/gofer.h"
 #include "gofer/protocol.h"
 #include "vfs/vfs.h"
+#include "vfs/goferfs/goferfs.h"
 
 /* ---- protocol --------------------------------------------------------------- */
 
@@ -721,6 +722,7 @@ Test(goferfs, lookup_read_iterate)
 	inode_put(fifo);
 	inode_put(dir);
 	dentry_put(sb->root);
+	goferfs_destroy(sb);
 }
 
 Test(goferfs, gofer_death_is_eio)
@@ -740,4 +742,74 @@ Test(goferfs, gofer_death_is_eio)
 	fake_close(f);
 	inode_put(file);
 	dentry_put(sb->root);
+	goferfs_destroy(sb);
+}
+
+/* ---- a hostile gofer ------------------------------------------------------------ */
+
+/* Answers ATTACH and WALK correctly, then a successful OPEN without the fd,
+ * then a reply with the wrong tag to everything else. */
+static void *evil_gofer(void *arg)
+{
+	int s = *(int *)arg;
+	static _Alignas(8) uint8_t in[GOFER_MSG_MAX], out[GOFER_MSG_MAX];
+	ssize_t n;
+	while ((n = gofer_recv(s, in, NULL)) > 0) {
+		const struct gofer_hdr *h = (void *)in;
+		struct gofer_rep_fidstat *r = (void *)out;
+		memset(out, 0, sizeof(*r));
+		size_t size = sizeof(struct gofer_rep);
+		uint32_t tag = h->tag;
+		if (h->type == GOFER_ATTACH || h->type == GOFER_WALK) {
+			r->fid = h->type == GOFER_ATTACH ? 0 : 1;
+			r->st.mode = h->type == GOFER_ATTACH ? (S_IFDIR | 0755) : (S_IFREG | 0644);
+			r->st.ino = 77;
+			size = sizeof(*r);
+		} else if (h->type != GOFER_OPEN) {
+			tag++;
+		}
+		gofer_reply_hdr(out, size, h->type, tag, 0);
+		if (gofer_send(s, out, size, -1) < 0)
+			break;
+	}
+	close(s);
+	return NULL;
+}
+
+Test(goferfs_hostile, bad_replies_kill_the_channel)
+{
+	int sv[2];
+	pthread_t th;
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	cr_assert_eq(pthread_create(&th, NULL, evil_gofer, &sv[1]), 0);
+	struct super_block *sb = goferfs_new(sv[0], true);
+	cr_assert_not_null(sb);
+	struct inode *root = sb->root->inode, *file, *other;
+	cr_assert_eq(root->iops->lookup(root, "f", &file), 0);
+	cr_assert_eq(file->ino, 77);
+	int err;
+	struct file *f = fake_open(file, O_RDONLY, &err);
+	cr_assert_eq(err, -EIO);     /* success without an fd */
+	fake_close(f);
+	cr_assert_eq(root->iops->lookup(root, "g", &other), -EIO);   /* dead from now on */
+	inode_put(file);
+	dentry_put(sb->root);
+	goferfs_destroy(sb);
+	close(sv[0]);
+	pthread_join(th, NULL);
+}
+
+Test(goferfs_hostile, wrong_tag_fails_attach)
+{
+	int sv[2];
+	pthread_t th;
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	cr_assert_eq(pthread_create(&th, NULL, evil_gofer, &sv[1]), 0);
+	/* A STAT through a fresh channel gets a reply with the wrong tag. */
+	struct gofer_chan ch = { .fd = sv[0], .req = req, .rep = rep };
+	cr_assert_eq(gofer_rpc_fid(&ch, GOFER_STAT, 0), -EIO);
+	cr_assert(ch.dead);
+	cr_assert_eq(gofer_rpc_fid(&ch, GOFER_STAT, 0), -EIO);
+	close(sv[0]);
+	pthread_join(th, NULL);
 }

@@ -45,4 +45,9 @@ uint64_t goferfs_now_ns(void);
 
 extern const struct file_ops goferfs_reg_ops, goferfs_dir_ops;
 
+/* Free a goferfs super block once its root dentry and every inode are gone
+ * (the root mount normally lives as long as the sandbox). The channel fd
+ * stays the caller's, as in goferfs_new(). */
+void goferfs_destroy(struct super_block *sb);
+
 #endif

@@ -240,6 +240,16 @@ static int goferfs_statfs(struct super_block *sb, struct statfs *out)
 	return 0;
 }
 
+void goferfs_destroy(struct super_block *sb)
+{
+	struct goferfs_sb *gs = GSB(sb);
+	free(gs->ch.req);
+	free(gs->ch.rep);
+	free(gs);
+	free(sb);
+}
+
+/* The channel fd stays owned by the caller; the super block only uses it. */
 struct super_block *goferfs_new(int gofer_fd, bool readonly)
 {
 	struct super_block *sb = calloc(1, sizeof(*sb));
