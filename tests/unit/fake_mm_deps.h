@@ -1,0 +1,24 @@
+/* Fakes for unit_mm (see fake_mm_deps.c). */
+#ifndef CVISOR_FAKE_MM_DEPS_H
+#define CVISOR_FAKE_MM_DEPS_H
+#include <stdint.h>
+#include <stddef.h>
+
+enum fake_op_kind { FAKE_MAP, FAKE_UNMAP, FAKE_PROTECT };
+struct fake_op {
+	enum fake_op_kind kind;
+	uint64_t addr, len;
+	int prot;
+	uint64_t off;
+};
+#define FAKE_MAX_OPS 256
+extern struct fake_op fake_ops[FAKE_MAX_OPS];
+extern int fake_nops;
+
+/* file->priv of a fake file. */
+struct fake_file_data {
+	const char *bytes;
+	size_t size;
+};
+
+#endif

@@ -1,0 +1,330 @@
+/* Unit tests of sentry/mm through a fake platform. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+#include "sentry/mm.h"
+#include "sentry/task.h"
+#include "platform/platform.h"
+#include "vfs/vfs.h"
+#include "fake_mm_deps.h"
+
+#define PG PAGE_SIZE
+#define RW (PROT_READ | PROT_WRITE)
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+
+static struct mm *mm;
+static uint64_t baseline;
+static int ctx_dummy;
+static struct platform_ctx *via = (struct platform_ctx *)&ctx_dummy;
+
+static void setup(void)
+{
+	cr_assert_eq(memfile_init(), 0);
+	baseline = memfile_bytes_in_use();
+	mm = mm_new();
+	cr_assert_not_null(mm);
+	fake_nops = 0;
+}
+
+static void teardown(void)
+{
+	if (mm)
+		mm_put(mm);
+	cr_expect_eq(memfile_bytes_in_use(), baseline, "memory file leak");
+}
+
+TestSuite(mm, .init = setup, .fini = teardown);
+
+static struct vma *nth_vma(int n)
+{
+	struct list_head *pos;
+	list_for_each(pos, &mm->vmas)
+		if (n-- == 0)
+			return list_entry(pos, struct vma, link);
+	return NULL;
+}
+
+static long map_anon(uint64_t addr, uint64_t len, int prot, int flags)
+{
+	return mm_mmap(mm, via, addr, len, prot, flags, NULL, 0);
+}
+
+static bool saw_op(enum fake_op_kind k, uint64_t addr, uint64_t len)
+{
+	for (int i = 0; i < fake_nops; i++)
+		if (fake_ops[i].kind == k && fake_ops[i].addr == addr && fake_ops[i].len == len)
+			return true;
+	return false;
+}
+
+Test(mm, mmap_errno)
+{
+	cr_expect_eq(map_anon(0, 0, RW, ANON), -EINVAL);
+	cr_expect_eq(map_anon(0x100001, PG, RW, ANON | MAP_FIXED), -EINVAL);
+	cr_expect_eq(map_anon(0, PG, RW, MAP_ANONYMOUS), -EINVAL);
+	cr_expect_eq(map_anon(0, -1ULL, RW, ANON), -ENOMEM);
+	cr_expect_eq(mm_mmap(mm, via, 0, PG, RW, ANON, NULL, 123), -EINVAL);
+	long a = map_anon(0x200000, PG, RW, ANON | MAP_FIXED);
+	cr_assert_eq(a, 0x200000);
+	cr_expect_eq(map_anon(0x200000, PG, RW, ANON | MAP_FIXED_NOREPLACE), -EEXIST);
+	/* A free hint is honoured; a taken one is not. */
+	cr_expect_eq(map_anon(0x300000, PG, RW, ANON), 0x300000);
+	long b = map_anon(0x300000, PG, RW, ANON);
+	cr_expect(b > 0 && b != 0x300000);
+	cr_expect_eq(mm_munmap(mm, via, 0x200001, PG), -EINVAL);
+	cr_expect_eq(mm_munmap(mm, via, 0x200000, 0), -EINVAL);
+}
+
+Test(mm, mprotect_split_and_merge)
+{
+	long a = map_anon(0, 3 * PG, RW, ANON);
+	cr_assert_gt(a, 0);
+	cr_assert_eq(mm->nr_vmas, 1);
+	cr_assert(nth_vma(0)->mapped, "small mappings are mapped eagerly");
+	cr_assert_eq(mm_mprotect(mm, via, a + PG, PG, PROT_READ), 0);
+	cr_assert_eq(mm->nr_vmas, 3);
+	cr_expect_eq(nth_vma(0)->prot, RW);
+	cr_expect_eq(nth_vma(1)->prot, PROT_READ);
+	cr_expect_eq(nth_vma(1)->start, (uint64_t)a + PG);
+	cr_expect_eq(nth_vma(1)->end, (uint64_t)a + 2 * PG);
+	cr_expect_eq(nth_vma(2)->prot, RW);
+	cr_expect(saw_op(FAKE_PROTECT, a + PG, PG));
+	cr_assert_eq(mm_mprotect(mm, via, a + PG, PG, RW), 0);
+	cr_expect_eq(mm->nr_vmas, 1);
+	cr_expect_eq(nth_vma(0)->end - nth_vma(0)->start, 3 * PG);
+	/* Holes: -ENOMEM; bad prot: -EINVAL. */
+	cr_expect_eq(mm_mprotect(mm, via, a, 4 * PG, PROT_READ), -ENOMEM);
+	cr_expect_eq(mm_mprotect(mm, via, a, PG, 0x100), -EINVAL);
+}
+
+Test(mm, munmap_middle_and_all)
+{
+	long a = map_anon(0, 4 * PG, RW, ANON);
+	cr_assert_gt(a, 0);
+	cr_assert_gt(memfile_bytes_in_use(), baseline);
+	char x = 'x';
+	cr_assert_eq(copy_to_user(mm, a + PG, &x, 1), 0);
+	cr_assert_eq(mm_munmap(mm, via, a + PG, 2 * PG), 0);
+	cr_expect_eq(mm->nr_vmas, 2);
+	cr_expect(saw_op(FAKE_UNMAP, a + PG, 2 * PG));
+	cr_expect_eq(copy_from_user(mm, &x, a + PG, 1), -EFAULT);
+	cr_expect_eq(mm->vm_bytes, 2 * PG);
+	cr_assert_eq(mm_munmap(mm, via, a, 4 * PG), 0);
+	cr_expect_eq(mm->nr_vmas, 0);
+	cr_expect_eq(mm->vm_bytes, 0);
+	cr_expect_eq(memfile_bytes_in_use(), baseline);
+}
+
+Test(mm, usercopy_permissions)
+{
+	long a = map_anon(0, PG, PROT_READ, ANON);
+	cr_assert_gt(a, 0);
+	char buf[8] = "abc";
+	cr_expect_eq(copy_to_user(mm, a, buf, 4), -EFAULT);
+	cr_expect_eq(copy_from_user(mm, buf, a, 4), 0);
+	cr_expect_eq(buf[0], 0);
+	cr_expect_eq(copy_from_user(mm, buf, GUEST_TOP - 2, 4), -EFAULT);
+	cr_expect_eq(copy_from_user(mm, buf, -2ULL, 4), -EFAULT);
+	long n = map_anon(0, PG, PROT_NONE, ANON);
+	cr_expect_eq(copy_from_user(mm, buf, n, 1), -EFAULT);
+	cr_expect_eq(clear_user(mm, a, 1), -EFAULT);
+}
+
+Test(mm, strncpy_across_vmas)
+{
+	uint64_t a = 0x400000;
+	cr_assert_eq(map_anon(a, PG, RW, ANON | MAP_FIXED), (long)a);
+	cr_assert_eq(map_anon(a + PG, PG, RW, ANON | MAP_FIXED), (long)(a + PG));
+	cr_assert_eq(mm->nr_vmas, 2, "different backing: two VMAs");
+	cr_assert_eq(copy_to_user(mm, a + PG - 3, "hello", 6), 0);
+	char buf[16];
+	cr_expect_eq(strncpy_from_user(mm, buf, a + PG - 3, sizeof(buf)), 5);
+	cr_expect_str_eq(buf, "hello");
+	cr_expect_eq(strncpy_from_user(mm, buf, a + PG - 3, 5), -ENAMETOOLONG);
+	/* No NUL before the end of mapped memory. */
+	char fill[8];
+	memset(fill, 'z', sizeof(fill));
+	cr_assert_eq(copy_to_user(mm, a + 2 * PG - 8, fill, 8), 0);
+	cr_expect_eq(strncpy_from_user(mm, buf, a + 2 * PG - 8, sizeof(buf)), -EFAULT);
+}
+
+Test(mm, fork_private_and_shared)
+{
+	long p = map_anon(0, 2 * PG, RW, ANON);
+	long s = map_anon(0, PG, RW, MAP_SHARED | MAP_ANONYMOUS);
+	cr_assert(p > 0 && s > 0);
+	cr_assert_eq(copy_to_user(mm, p + PG, "parent", 7), 0);
+	cr_assert_eq(copy_to_user(mm, s, "shared", 7), 0);
+	mm->brk = mm->start_brk = 0x1000000;
+
+	struct mm *child = mm_fork(mm);
+	cr_assert_not_null(child);
+	cr_expect_eq(child->nr_vmas, mm->nr_vmas);
+	cr_expect_eq(child->brk, 0x1000000);
+	char buf[8];
+	cr_assert_eq(copy_from_user(child, buf, p + PG, 7), 0);
+	cr_expect_str_eq(buf, "parent");
+	cr_assert_eq(copy_to_user(child, p + PG, "child!", 7), 0);
+	cr_assert_eq(copy_from_user(mm, buf, p + PG, 7), 0);
+	cr_expect_str_eq(buf, "parent", "private pages are independent");
+	cr_assert_eq(copy_to_user(child, s, "SHARED", 7), 0);
+	cr_assert_eq(copy_from_user(mm, buf, s, 7), 0);
+	cr_expect_str_eq(buf, "SHARED", "shared pages are shared");
+	struct list_head *pos;
+	list_for_each(pos, &child->vmas)
+		cr_expect(!list_entry(pos, struct vma, link)->mapped);
+	mm_put(child);
+}
+
+Test(mm, mremap_grow_move_shrink)
+{
+	long a = map_anon(0, 2 * PG, RW, ANON);
+	cr_assert_gt(a, 0);
+	cr_assert_eq(copy_to_user(mm, a + PG, "data", 5), 0);
+	/* Block growth in place, forcing a move. */
+	cr_assert_eq(map_anon(a + 2 * PG, PG, RW, ANON | MAP_FIXED), a + 2 * PG);
+	cr_expect_eq(mm_mremap(mm, via, a, 2 * PG, 4 * PG, 0, 0), -ENOMEM);
+	long b = mm_mremap(mm, via, a, 2 * PG, 4 * PG, MREMAP_MAYMOVE, 0);
+	cr_assert_gt(b, 0);
+	cr_assert_neq(b, a);
+	char buf[8];
+	cr_assert_eq(copy_from_user(mm, buf, b + PG, 5), 0);
+	cr_expect_str_eq(buf, "data");
+	cr_expect_eq(copy_from_user(mm, buf, a, 1), -EFAULT, "old range gone");
+	cr_expect_eq(copy_from_user(mm, buf, b + 3 * PG, 1), 0, "grown part mapped");
+	cr_expect(saw_op(FAKE_UNMAP, a, 2 * PG));
+
+	/* Grow in place when the space above is free. */
+	cr_assert_eq(mm_munmap(mm, via, b + 4 * PG, 4 * PG), 0);
+	cr_expect_eq(mm_mremap(mm, via, b, 4 * PG, 6 * PG, 0, 0), b);
+	cr_assert_eq(copy_from_user(mm, buf, b + PG, 5), 0);
+	cr_expect_str_eq(buf, "data");
+	/* Shrink. */
+	cr_expect_eq(mm_mremap(mm, via, b, 6 * PG, 2 * PG, 0, 0), b);
+	cr_expect_eq(copy_from_user(mm, buf, b + 2 * PG, 1), -EFAULT);
+	/* Fixed move. */
+	uint64_t dst = 0x50000000;
+	cr_expect_eq(mm_mremap(mm, via, b, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, dst), (long)dst);
+	cr_assert_eq(copy_from_user(mm, buf, dst + PG, 5), 0);
+	cr_expect_str_eq(buf, "data");
+	cr_expect_eq(mm_mremap(mm, via, 0x60000000, PG, 2 * PG, MREMAP_MAYMOVE, 0), -EFAULT);
+	cr_expect_eq(mm_mremap(mm, via, dst, PG, PG, MREMAP_DONTUNMAP | MREMAP_MAYMOVE, 0), -EINVAL);
+}
+
+Test(mm, brk_grow_shrink)
+{
+	mm->start_brk = mm->brk = 0x10000000;
+	cr_expect_eq(mm_brk(mm, via, 0), (long)mm->brk);
+	uint64_t b0 = mm->brk;
+	cr_assert_eq(mm_brk(mm, via, b0 + 0x123), (long)(b0 + 0x123));
+	cr_assert_eq(mm->nr_vmas, 1);
+	cr_assert_eq(mm_brk(mm, via, b0 + 3 * PG), (long)(b0 + 3 * PG));
+	cr_assert_eq(mm->nr_vmas, 1);
+	cr_expect_str_eq(nth_vma(0)->name, "[heap]");
+	cr_assert_eq(copy_to_user(mm, b0, "heap", 5), 0);
+	cr_assert_eq(mm_brk(mm, via, b0 + 20 * PG), (long)(b0 + 20 * PG));
+	cr_expect_eq(mm->nr_vmas, 1, "heap grows as one VMA");
+	char buf[8];
+	cr_assert_eq(copy_from_user(mm, buf, b0, 5), 0);
+	cr_expect_str_eq(buf, "heap");
+	cr_assert_eq(copy_to_user(mm, b0 + 19 * PG, "x", 1), 0);
+	cr_assert_eq(mm_brk(mm, via, b0 + PG), (long)(b0 + PG));
+	cr_expect_eq(copy_from_user(mm, buf, b0 + 19 * PG, 1), -EFAULT);
+	cr_assert_eq(copy_from_user(mm, buf, b0, 5), 0);
+	cr_expect_str_eq(buf, "heap");
+	/* Below start_brk or into another mapping: unchanged. */
+	cr_expect_eq(mm_brk(mm, via, 0x1000), (long)(b0 + PG));
+	cr_assert_gt(map_anon(0x10000000 + 64 * PG, PG, RW, ANON | MAP_FIXED), 0);
+	cr_expect_eq(mm_brk(mm, via, b0 + 100 * PG), (long)(b0 + PG));
+}
+
+Test(mm, map_fixed_replaces)
+{
+	long a = map_anon(0, 4 * PG, RW, ANON);
+	cr_assert_gt(a, 0);
+	cr_assert_eq(copy_to_user(mm, a + PG, "old", 4), 0);
+	cr_assert_eq(map_anon(a + PG, PG, PROT_READ, ANON | MAP_FIXED), a + PG);
+	cr_expect_eq(mm->nr_vmas, 3);
+	char buf[4] = "zzz";
+	cr_assert_eq(copy_from_user(mm, buf, a + PG, 4), 0);
+	cr_expect_eq(buf[0], 0, "new mapping reads as zero");
+	cr_expect_eq(nth_vma(1)->prot, PROT_READ);
+}
+
+Test(mm, faults)
+{
+	/* Built without a platform context: nothing mapped yet. */
+	long a = mm_mmap(mm, NULL, 0, 2 * PG, RW, ANON, NULL, 0);
+	long r = mm_mmap(mm, NULL, 0, PG, PROT_READ, ANON, NULL, 0);
+	long n = mm_mmap(mm, NULL, 0, PG, PROT_NONE, ANON, NULL, 0);
+	cr_assert(a > 0 && r > 0 && n > 0);
+	cr_assert_eq(fake_nops, 0);
+	cr_expect_eq(mm_fault(mm, via, a + PG + 5, PROT_WRITE), 0);
+	cr_expect(saw_op(FAKE_MAP, a, 2 * PG));
+	cr_expect(mm_find_vma(mm, a)->mapped);
+	cr_expect_eq(mm_fault(mm, via, a, 0), SEGV_ACCERR, "mapped + unknown access: real fault");
+	cr_expect_eq(mm_fault(mm, via, 0x20000, PROT_READ), SEGV_MAPERR);
+	cr_expect_eq(mm_fault(mm, via, r, PROT_WRITE), SEGV_ACCERR);
+	cr_expect_eq(mm_fault(mm, via, n, PROT_READ), SEGV_ACCERR);
+	cr_expect_eq(mm_fault(mm, via, n, 0), SEGV_ACCERR);
+}
+
+Test(mm, madvise_dontneed)
+{
+	long a = map_anon(0, 2 * PG, RW, ANON);
+	cr_assert_gt(a, 0);
+	cr_assert_eq(copy_to_user(mm, a, "junk", 5), 0);
+	cr_expect_eq(mm_madvise(mm, via, a, 2 * PG, MADV_DONTNEED), 0);
+	char buf[5];
+	cr_assert_eq(copy_from_user(mm, buf, a, 5), 0);
+	cr_expect_eq(buf[0], 0);
+	cr_expect_eq(mm_madvise(mm, via, a, PG, MADV_HUGEPAGE), 0);
+	cr_expect_eq(mm_madvise(mm, via, a, PG, 9999), -EINVAL);
+	cr_expect_eq(mm_madvise(mm, via, a, 4 * PG, MADV_WILLNEED), -ENOMEM);
+}
+
+static struct fake_file_data lib_data = { "0123456789", 10 };
+static struct dentry lib_dentry = { .name = "/lib/libfake.so" };
+static struct super_block lib_sb = { .dev = 0 };
+static struct inode lib_inode = { .ino = 4242, .mode = S_IFREG | 0755, .sb = &lib_sb };
+static struct file lib_file = { .refs = 1, .inode = &lib_inode, .flags = O_RDONLY,
+				.path = { .dentry = &lib_dentry }, .priv = &lib_data };
+
+Test(mm, file_mapping_and_maps)
+{
+	static struct fs_context fs;
+	static struct task t = { .fs = &fs };
+	current = &t;
+	lib_sb.dev = makedev(0xfe, 0);
+	long f = mm_mmap(mm, via, 0, 2 * PG, PROT_READ | PROT_EXEC, MAP_PRIVATE, &lib_file, 0);
+	cr_assert_gt(f, 0);
+	cr_expect_eq(lib_file.refs, 2);
+	char buf[12];
+	cr_assert_eq(copy_from_user(mm, buf, f, 12), 0);
+	cr_expect_eq(memcmp(buf, "0123456789\0\0", 12), 0, "file bytes, zero past EOF");
+	cr_expect_eq(mm_mmap(mm, via, 0, PG, RW, MAP_SHARED, &lib_file, 0), -EACCES);
+
+	mm->start_brk = mm->brk = 0x10000000;
+	cr_assert_eq(mm_brk(mm, via, 0x10000000 + PG), 0x10000000 + PG);
+	char maps[1024];
+	size_t len = mm_render_maps(mm, maps, sizeof(maps) - 1);
+	maps[len] = 0;
+	/* Linux pads the prefix so that names start at column 73. */
+	char want[512];
+	snprintf(want, sizeof(want), "%-73s%s\n%-73s%s\n",
+		 "10000000-10001000 rw-p 00000000 00:00 0", "[heap]",
+		 "", "/lib/libfake.so");
+	char prefix[64];
+	int n = snprintf(prefix, sizeof(prefix), "%08lx-%08lx r-xp 00000000 fe:00 4242",
+			 (unsigned long)f, (unsigned long)(f + 2 * PG));
+	memcpy(want + 80, prefix, (size_t)n);
+	cr_expect_str_eq(maps, want);
+	cr_assert_eq(mm_munmap(mm, via, f, 2 * PG), 0);
+	cr_expect_eq(lib_file.refs, 1);
+	current = NULL;
+}
