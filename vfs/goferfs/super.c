@@ -158,6 +158,8 @@ static int goferfs_open(struct inode *i, struct file *f)
 		return 0;
 	switch (i->mode & S_IFMT) {
 	case S_IFDIR:
+		if (acc != O_RDONLY)
+			return -EISDIR;
 		f->fops = &goferfs_dir_ops;
 		return 0;
 	case S_IFREG:
