@@ -148,8 +148,6 @@ long mm_mmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t le
 	len = PAGE_ALIGN(len);
 	if (!len || len > TASK_SIZE)
 		return -ENOMEM;
-	if (off + len < off)
-		return -EOVERFLOW;
 	if (mm->nr_vmas >= MAX_MAP_COUNT)
 		return -ENOMEM;
 	if (flags & MAP_FIXED) {

@@ -56,8 +56,8 @@ long mm_mremap(struct mm *mm, struct platform_ctx *via, uint64_t old_addr, uint6
 		return -EINVAL;
 	old_len = PAGE_ALIGN(old_len);
 	new_len = PAGE_ALIGN(new_len);
-	if (!new_len || !old_len)
-		return -EINVAL;   /* old_len 0 (duplicate a shared mapping): not implemented */
+	if (!new_len)
+		return -EINVAL;
 	if (flags & MREMAP_FIXED) {
 		if (new_addr & ~PAGE_MASK)
 			return -EINVAL;
@@ -70,7 +70,19 @@ long mm_mremap(struct mm *mm, struct platform_ctx *via, uint64_t old_addr, uint6
 		if (new_addr + new_len > GUEST_TOP)
 			return -ENOMEM;
 	}
-	struct vma *v = vma_covering(mm, old_addr, old_len);
+	if (!mm_find_vma(mm, old_addr))
+		return -EFAULT;
+	/* Shrinking just unmaps the tail, whatever VMAs it spans. */
+	if (!(flags & MREMAP_FIXED) && old_len >= new_len) {
+		if (old_len > TASK_SIZE || old_addr > TASK_SIZE - old_len)
+			return -EINVAL;
+		uint64_t end = old_addr + old_len < GUEST_TOP ? old_addr + old_len : GUEST_TOP;
+		long r = old_addr + new_len < end ? mm_do_unmap(mm, via, old_addr + new_len, end) : 0;
+		return r < 0 ? r : (long)old_addr;
+	}
+	if (!old_len)
+		return -EINVAL;   /* duplicating a shared mapping: not implemented */
+	struct vma *v = vma_covering(mm, old_addr, old_len < new_len ? old_len : new_len);
 	if (!v)
 		return -EFAULT;
 
@@ -102,10 +114,6 @@ long mm_mremap(struct mm *mm, struct platform_ctx *via, uint64_t old_addr, uint6
 			old_len = new_len;
 		}
 		ret = move_range(mm, via, old_addr, old_len, new_addr, new_len, fill);
-	} else if (new_len <= old_len) {
-		ret = mm_do_unmap(mm, via, old_addr + new_len, old_addr + old_len);
-		if (ret == 0)
-			ret = (long)old_addr;
 	} else if (old_addr + old_len == v->end && new_len <= GUEST_TOP - old_addr &&
 		   mm_range_free(mm, v->end, old_addr + new_len)) {
 		ret = mm_grow_vma(mm, via, v, old_addr + new_len, fill);

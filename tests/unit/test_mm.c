@@ -328,3 +328,121 @@ Test(mm, file_mapping_and_maps)
 	cr_expect_eq(lib_file.refs, 1);
 	current = NULL;
 }
+
+Test(mm, memfile_first_fit_and_coalesce)
+{
+	uint64_t a = memfile_alloc(2 * PG), b = memfile_alloc(PG), c = memfile_alloc(PG);
+	cr_assert(a != (uint64_t)-1 && b == a + 2 * PG && c == b + PG);
+	memset(memfile_ptr(b), 0x5a, PG);
+	memfile_free(b, PG);
+	memfile_free(a, 2 * PG);
+	uint64_t d = memfile_alloc(3 * PG);
+	cr_expect_eq(d, a, "freed neighbours coalesce");
+	cr_expect_eq(*(char *)memfile_ptr(b), 0, "freed pages read as zero");
+	memfile_free(d, 3 * PG);
+	memfile_free(c, PG);
+	cr_expect_eq(memfile_alloc(PG), a, "first fit");
+	memfile_free(a, PG);
+}
+
+Test(mm, large_mapping_faults_in_whole)
+{
+	uint64_t len = 64ULL << 20;
+	long a = map_anon(0, len, RW, ANON);
+	cr_assert_gt(a, 0);
+	cr_expect(!nth_vma(0)->mapped, "large mappings wait for a fault");
+	cr_expect_eq(mm_mprotect(mm, via, a, PG, PROT_READ), 0);
+	cr_expect_eq(fake_nops, 0, "nothing to protect in the stub yet");
+	cr_expect_eq(mm_fault(mm, via, a + len - 1, PROT_WRITE), 0);
+	cr_expect(saw_op(FAKE_MAP, a + PG, len - PG));
+	cr_expect_eq(mm_munmap(mm, via, a, len), 0);
+	cr_expect(saw_op(FAKE_UNMAP, a + PG, len - PG));
+	cr_expect(!saw_op(FAKE_UNMAP, a, len), "the unmapped piece is not unmapped again");
+}
+
+Test(mm, fork_keeps_split_pieces_mergeable)
+{
+	long a = map_anon(0, 3 * PG, RW, ANON);
+	cr_assert_eq(mm_mprotect(mm, via, a + PG, PG, PROT_READ), 0);
+	cr_assert_eq(copy_to_user(mm, a + 2 * PG, "tail", 5), 0);
+	struct mm *child = mm_fork(mm);
+	cr_assert_not_null(child);
+	cr_assert_eq(child->nr_vmas, 3);
+	cr_assert_eq(mm_mprotect(child, NULL, a + PG, PG, RW), 0);
+	cr_expect_eq(child->nr_vmas, 1);
+	char buf[5];
+	cr_assert_eq(copy_from_user(child, buf, a + 2 * PG, 5), 0);
+	cr_expect_str_eq(buf, "tail");
+	mm_put(child);
+}
+
+static struct fake_file_data big_data = { "ABCDEFGH", 8 };
+static struct inode reg_inode = { .ino = 7, .mode = S_IFREG | 0644 };
+static struct inode zero_inode = { .ino = 5, .mode = S_IFCHR | 0666 };
+static struct inode dir_inode = { .ino = 2, .mode = S_IFDIR | 0755 };
+
+Test(mm, file_mapping_rules)
+{
+	static char bytes[3 * 4096];
+	memset(bytes, 'f', sizeof(bytes));
+	struct fake_file_data data = { bytes, sizeof(bytes) };
+	struct file rd = { .refs = 1, .inode = &reg_inode, .flags = O_RDONLY, .priv = &data };
+	struct file wr = { .refs = 1, .inode = &reg_inode, .flags = O_WRONLY, .priv = &data };
+	struct file rw = { .refs = 1, .inode = &reg_inode, .flags = O_RDWR, .priv = &data };
+	struct file dir = { .refs = 1, .inode = &dir_inode, .flags = O_RDONLY, .priv = &big_data };
+	zero_inode.rdev = makedev(1, 5);
+	struct file zero = { .refs = 1, .inode = &zero_inode, .flags = O_RDWR };
+
+	cr_expect_eq(mm_mmap(mm, via, 0, PG, PROT_READ, MAP_PRIVATE, &wr, 0), -EACCES);
+	cr_expect_eq(mm_mmap(mm, via, 0, PG, PROT_READ, MAP_PRIVATE, &dir, 0), -ENODEV);
+	cr_expect_eq(mm_mmap(mm, via, 0, PG, RW, MAP_SHARED, &rd, 0), -EACCES);
+	cr_expect_eq(mm_mmap(mm, via, 0, PG, RW, MAP_SHARED, &rw, 0), -EINVAL, "not implemented");
+	cr_expect_eq(mm_mmap(mm, via, 0, PG, PROT_READ, MAP_SHARED_VALIDATE | 0x8000000, &rd, 0), -EOPNOTSUPP);
+	cr_expect_gt(mm_mmap(mm, via, 0, PG, PROT_READ, MAP_SHARED | 0x8000000, &rd, 0), 0,
+		     "legacy MAP_SHARED ignores unknown flags");
+	cr_expect_eq(rd.refs, 2);
+
+	/* /dev/zero is anonymous memory. */
+	long z = mm_mmap(mm, via, 0, PG, RW, MAP_SHARED, &zero, 0);
+	cr_assert_gt(z, 0);
+	cr_expect_eq(zero.refs, 1);
+	cr_expect_null(mm_find_vma(mm, z)->file);
+	cr_expect_eq(copy_to_user(mm, z, "z", 1), 0);
+
+	/* Private file pages: DONTNEED brings the file's bytes back, mremap
+	 * growth reads more of the file. */
+	long f = mm_mmap(mm, via, 0, PG, RW, MAP_PRIVATE, &rd, PG);
+	cr_assert_gt(f, 0);
+	cr_assert_eq(copy_to_user(mm, f, "dirty", 5), 0);
+	cr_assert_eq(mm_madvise(mm, via, f, PG, MADV_DONTNEED), 0);
+	char c;
+	cr_assert_eq(copy_from_user(mm, &c, f, 1), 0);
+	cr_expect_eq(c, 'f');
+	cr_expect_eq(mm_madvise(mm, via, f, PG, MADV_FREE), -EINVAL);
+	cr_expect_eq(mm_madvise(mm, via, f, PG, MADV_REMOVE), -EACCES);
+	bytes[2 * 4096] = 'g';
+	long g = mm_mremap(mm, via, f, PG, 3 * PG, MREMAP_MAYMOVE, 0);
+	cr_assert_gt(g, 0);
+	cr_assert_eq(copy_from_user(mm, &c, g + PG, 1), 0);
+	cr_expect_eq(c, 'g', "grown part holds the file's next page");
+	cr_assert_eq(copy_from_user(mm, &c, g + 2 * PG, 1), 0);
+	cr_expect_eq(c, 0, "zero past EOF");
+	mm_put(mm);
+	mm = NULL;
+	cr_expect_eq(rd.refs, 1, "file references dropped");
+}
+
+Test(mm, maps_shows_linux_merged_lines)
+{
+	uint64_t a = 0x400000;
+	cr_assert_eq(map_anon(a, PG, RW, ANON | MAP_FIXED), (long)a);
+	cr_assert_eq(map_anon(a + PG, PG, RW, ANON | MAP_FIXED), (long)(a + PG));
+	cr_assert_eq(map_anon(a + 2 * PG, PG, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED), (long)(a + 2 * PG));
+	char maps[512];
+	size_t len = mm_render_maps(mm, maps, sizeof(maps) - 1);
+	maps[len] = 0;
+	cr_expect_eq(strncmp(maps, "00400000-00402000 rw-p 00000000 00:00 0 \n", 41), 0, "%s", maps);
+	cr_expect_neq(strstr(maps, "00402000-00403000 rw-s 00000000 00:01 "), NULL, "%s", maps);
+	cr_expect_neq(strstr(maps, "/dev/zero (deleted)\n"), NULL);
+	cr_expect_eq(mm_render_maps(mm, maps, 10), 0, "only whole lines");
+}
