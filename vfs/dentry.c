@@ -1,0 +1,142 @@
+/*
+ * The dentry tree. A dentry holds a reference on its inode and on its
+ * parent. Positive dentries stay cached in their parent's children list
+ * after their last reference is dropped; they are freed once unhashed
+ * (unlinked, replaced by rename, or found stale by revalidate) and
+ * unreferenced. Negative lookups are not cached.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "vfs_impl.h"
+
+static bool dentry_hashed(const struct dentry *d)
+{
+	return d->parent != d && !d->deleted;
+}
+
+struct dentry *dentry_new(struct dentry *parent, const char *name, struct inode *inode)
+{
+	struct dentry *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->name = strdup(name ? name : "/");
+	if (!d->name) {
+		free(d);
+		return NULL;
+	}
+	d->refs = 1;
+	d->inode = inode;
+	if (inode)
+		inode_get(inode);
+	list_init(&d->children);
+	list_init(&d->sibling);
+	if (parent) {
+		d->parent = parent;
+		dentry_get(parent);
+		list_add_tail(&d->sibling, &parent->children);
+		d->sb = inode ? inode->sb : parent->sb;
+	} else {
+		d->parent = d;
+		d->sb = inode ? inode->sb : NULL;
+	}
+	return d;
+}
+
+void dentry_get(struct dentry *d)
+{
+	d->refs++;
+}
+
+void dentry_put(struct dentry *d)
+{
+	while (d && --d->refs <= 0) {
+		struct dentry *parent = d->parent;
+		if (dentry_hashed(d))
+			return;               /* stays cached */
+		inode_put(d->inode);
+		free(d->name);
+		free(d);
+		if (parent == d)
+			return;
+		d = parent;
+	}
+}
+
+void path_get(const struct path *p)
+{
+	if (p->mnt)
+		p->mnt->refs++;
+	if (p->dentry)
+		dentry_get(p->dentry);
+}
+
+void path_put(struct path *p)
+{
+	if (p->dentry)
+		dentry_put(p->dentry);
+	if (p->mnt)
+		p->mnt->refs--;       /* mounts live until unmount (not yet supported) */
+	p->mnt = NULL;
+	p->dentry = NULL;
+}
+
+void dentry_unhash(struct dentry *d)
+{
+	if (!dentry_hashed(d))
+		return;
+	list_del(&d->sibling);
+	d->deleted = true;
+	d->refs++;
+	dentry_put(d);                /* frees it now if nobody holds it */
+}
+
+void dentry_move(struct dentry *d, struct dentry *newparent, const char *name)
+{
+	char *n = strdup(name);
+	if (n) {
+		free(d->name);
+		d->name = n;
+	}
+	list_del(&d->sibling);
+	list_add_tail(&d->sibling, &newparent->children);
+	if (newparent != d->parent) {
+		struct dentry *old = d->parent;
+		dentry_get(newparent);
+		d->parent = newparent;
+		dentry_put(old);
+	}
+}
+
+int dentry_lookup_child(struct dentry *dir, const char *name, struct dentry **out)
+{
+	struct list_head *pos;
+	struct inode *inode;
+	int err;
+
+	list_for_each(pos, &dir->children) {
+		struct dentry *c = list_entry(pos, struct dentry, sibling);
+		if (strcmp(c->name, name) != 0)
+			continue;
+		if (c->inode->iops && c->inode->iops->revalidate) {
+			err = c->inode->iops->revalidate(c->inode);
+			if (err == -ENOENT || err == -ESTALE) {
+				dentry_unhash(c);   /* gone or replaced behind our back */
+				break;
+			}
+			if (err)
+				return err;
+		}
+		dentry_get(c);
+		*out = c;
+		return 0;
+	}
+	if (!dir->inode->iops || !dir->inode->iops->lookup)
+		return -ENOENT;
+	err = dir->inode->iops->lookup(dir->inode, name, &inode);
+	if (err)
+		return err;
+	*out = dentry_new(dir, name, inode);
+	inode_put(inode);
+	return *out ? 0 : -ENOMEM;
+}

@@ -1,0 +1,89 @@
+/* Moving file data and paths between guest memory and the VFS. */
+#include <errno.h>
+#include <stdlib.h>
+#include "vfs_impl.h"
+#include "../sentry/mm.h"
+#include "../sentry/task.h"
+
+long vfs_getname(struct task *t, uint64_t uaddr, char **out)
+{
+	char *buf = malloc(PATH_MAX_LEN);
+	if (!buf)
+		return -ENOMEM;
+	long n = strncpy_from_user(t->mm, buf, uaddr, PATH_MAX_LEN);
+	if (n < 0) {
+		free(buf);
+		return n;
+	}
+	*out = buf;
+	return n;
+}
+
+int fd_limit(struct task *t)
+{
+	uint64_t lim = t && t->tg ? t->tg->rlimits[RLIMIT_NOFILE].rlim_cur : 1024;
+	return lim > (1u << 20) ? (1 << 20) : (int)lim;
+}
+
+static size_t step_of(size_t len)
+{
+	return len < VFS_BOUNCE ? len : VFS_BOUNCE;
+}
+
+ssize_t vfs_read_user(struct task *t, struct file *f, uint64_t ubuf, size_t len, uint64_t *pos)
+{
+	char small[1];
+	char *buf = len ? malloc(step_of(len)) : small;
+	size_t done = 0;
+	ssize_t ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	do {
+		size_t step = step_of(len - done);
+		ssize_t n = vfs_read(f, buf, step, pos);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		if (n > 0 && copy_to_user(t->mm, ubuf + done, buf, (size_t)n)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += (size_t)n;
+		if ((size_t)n < step || !f->inode || !S_ISREG(f->inode->mode))
+			break;
+	} while (done < len);
+	if (buf != small)
+		free(buf);
+	return done ? (ssize_t)done : ret;
+}
+
+ssize_t vfs_write_user(struct task *t, struct file *f, uint64_t ubuf, size_t len, uint64_t *pos)
+{
+	char small[1];
+	char *buf = len ? malloc(step_of(len)) : small;
+	size_t done = 0;
+	ssize_t ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	do {
+		size_t step = step_of(len - done);
+		if (step && copy_from_user(t->mm, buf, ubuf + done, step)) {
+			ret = -EFAULT;
+			break;
+		}
+		ssize_t n = vfs_write(f, buf, step, pos);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		done += (size_t)n;
+		if ((size_t)n < step)
+			break;
+	} while (done < len);
+	if (buf != small)
+		free(buf);
+	return done ? (ssize_t)done : ret;
+}

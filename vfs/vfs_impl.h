@@ -1,0 +1,105 @@
+/*
+ * VFS internals shared by the core (the files directly in vfs/), tmpfs, devfs, host files and
+ * the file syscalls. Not a contract for other filesystems: vfs.h is.
+ */
+#ifndef CVISOR_VFS_IMPL_H
+#define CVISOR_VFS_IMPL_H
+#include "vfs.h"
+
+struct cred;
+struct statfs;
+
+/* Capabilities used by the permission model (linux/capability.h numbers). */
+#define CAP_CHOWN            0
+#define CAP_DAC_OVERRIDE     1
+#define CAP_DAC_READ_SEARCH  2
+#define CAP_FOWNER           3
+#define CAP_FSETID           4
+#define CAP_MKNOD           27
+bool cred_capable(const struct cred *c, int cap);   /* NULL cred: kernel, all caps */
+bool cred_in_group(const struct cred *c, gid_t gid);
+bool inode_owner_or_capable(const struct cred *c, const struct inode *i);
+
+uint64_t vfs_anon_dev(void);             /* st_dev for a new in-memory sb */
+struct timespec vfs_now(void);           /* CLOCK_REALTIME for timestamps */
+void vfs_revalidate(struct inode *i);    /* iops->revalidate, errors ignored */
+
+/* ---- dentries ---- */
+/* Unhash d from its parent (unlinked/replaced); it lives on while referenced. */
+void dentry_unhash(struct dentry *d);
+/* Move d under newparent with a new name (rename). */
+void dentry_move(struct dentry *d, struct dentry *newparent, const char *name);
+/* Cached or filesystem lookup of name in dir (no mount crossing, no "."/"..");
+ * *out is a new reference. */
+int dentry_lookup_child(struct dentry *dir, const char *name, struct dentry **out);
+
+/* ---- path walking ---- */
+struct nameidata {
+	struct task *t;
+	const struct cred *cred;  /* permission checks; NULL = kernel */
+	struct path root;         /* ".." stops here (reference held) */
+	int hops;                 /* symlinks followed so far */
+};
+void nd_init(struct nameidata *nd, struct task *t, const struct cred *cred);
+void nd_fini(struct nameidata *nd);
+/* Start position for path relative to dirfd (reference in *start). */
+int nd_start(struct nameidata *nd, int dirfd, const char *path, struct path *start);
+/* Walk s from *cur (owned reference, replaced as it walks). With last !=
+ * NULL stop before the final component and copy it there ("." for "/"). */
+int nd_walk(struct nameidata *nd, struct path *cur, const char *s, int flags, char *last);
+/* Follow the symlink at *p (owned, replaced by the target); dir is where a
+ * relative target starts. Counts a hop. */
+int nd_follow(struct nameidata *nd, const struct path *dir, struct path *p);
+/* One component below dir with search permission and mount crossing. */
+int nd_walk_last(struct nameidata *nd, const struct path *dir, const char *name, struct path *out);
+int path_lookup_cred(struct task *t, const struct cred *c, int dirfd, const char *path,
+		     int flags, struct path *out);
+bool path_has_trailing_slash(const char *path);
+
+/* ---- namespace operations (permission and Linux rule checks here) ---- */
+int vfs_mkdir(struct task *t, int dirfd, const char *path, mode_t mode);
+int vfs_mknod(struct task *t, int dirfd, const char *path, mode_t mode, dev_t dev);
+int vfs_unlink(struct task *t, int dirfd, const char *path);
+int vfs_rmdir(struct task *t, int dirfd, const char *path);
+int vfs_rename(struct task *t, int odfd, const char *opath, int ndfd, const char *npath,
+	       unsigned flags);
+/* lflags: LOOKUP_FOLLOW / LOOKUP_EMPTY for the old path. */
+int vfs_link(struct task *t, int odfd, const char *opath, int ndfd, const char *npath, int lflags);
+int vfs_symlink(struct task *t, const char *target, int dirfd, const char *path);
+int vfs_readlink(struct task *t, const struct path *p, char *buf, size_t len);
+/* chmod/chown checks (EPERM, setid clearing); size and time permission
+ * checks are the caller's. */
+int vfs_setattr(struct task *t, const struct path *p, struct inode *inode, struct iattr *ia);
+int vfs_truncate_inode(struct task *t, struct inode *inode, uint64_t size);
+int vfs_statfs(struct inode *inode, struct statfs *st);
+int vfs_iterate(struct file *f, struct dir_context *ctx);
+int64_t vfs_llseek(struct file *f, int64_t off, int whence);
+int64_t generic_llseek(struct file *f, int64_t off, int whence);
+
+/* ---- opening ---- */
+/* Checks and opens an inode at p (O_* flags; create=true skips the mode
+ * check for a file just created). */
+int vfs_do_open(struct task *t, const struct path *p, int flags, bool created, struct file **out);
+int chrdev_open(struct inode *inode, struct file *f);   /* devfs: by rdev */
+extern const struct file_ops opath_fops;                 /* O_PATH files */
+
+/* ---- flock(2) ---- */
+int flock_file(struct task *t, struct file *f, int op);
+void flock_release(struct file *f);
+
+/* ---- tmpfs internals reused by devfs ---- */
+struct super_block *tmpfs_new_typed(const char *fstype, uint64_t size_limit);
+
+/* Number of bytes a guest buffer is copied through per step. */
+#define VFS_BOUNCE 65536
+
+/* ---- guest memory helpers for the file syscalls (vfs/uaccess.c) ---- */
+/* Copy a guest path into a new PATH_MAX_LEN buffer (free it). */
+long vfs_getname(struct task *t, uint64_t uaddr, char **out);
+/* read/write through a bounded bounce buffer; pos NULL = file position.
+ * Reads loop only on regular files; both stop early on a short transfer. */
+ssize_t vfs_read_user(struct task *t, struct file *f, uint64_t ubuf, size_t len, uint64_t *pos);
+ssize_t vfs_write_user(struct task *t, struct file *f, uint64_t ubuf, size_t len, uint64_t *pos);
+int fd_limit(struct task *t);          /* RLIMIT_NOFILE soft limit */
+
+#endif
