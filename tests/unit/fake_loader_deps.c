@@ -5,6 +5,8 @@
  * so the test can check for leaks. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <sys/stat.h>
 #include "platform/platform.h"
 #include "sentry/arch.h"
+#include "sentry/log.h"
 #include "sentry/mm.h"
 #include "sentry/task.h"
 #include "vfs/vfs.h"
@@ -320,5 +323,26 @@ int copy_to_user(struct mm *mm, uint64_t dst, const void *src, size_t n)
 int clear_user(struct mm *mm, uint64_t dst, size_t n)
 {
 	return access_user(mm, dst, n, PROT_WRITE, NULL, 2);
+}
+#else
+/* ---- what the real mm needs besides the vfs -------------------------------- */
+const struct platform_ops *platform;   /* via is always NULL in these tests */
+bool log_debug_enabled;
+int log_fd = 2;
+
+void log_msg(const char *level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int path_to_string(const struct path *root, const struct path *p, char *buf, size_t len)
+{
+	return snprintf(buf, len, "/%s", p->dentry->name);
 }
 #endif

@@ -30,6 +30,13 @@ static void setup(void)
 	task.cred.uid = task.cred.euid = 1000;
 	task.cred.gid = task.cred.egid = 1000;
 	fake_mount.flags = 0;
+#ifndef LOADER_FAKE_MM
+	static bool memfile_ready;
+
+	if (!memfile_ready)
+		cr_assert_eq(memfile_init(), 0);
+	memfile_ready = true;
+#endif
 	strcpy(dir, "/tmp/cvisor-loader-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 }
@@ -43,6 +50,9 @@ static void teardown(void)
 	cr_assert_eq(fake_live_files, 0, "leaked files: %d", fake_live_files);
 	cr_assert_eq(fake_live_dentries, 0, "leaked dentries: %d", fake_live_dentries);
 	cr_assert_eq(fake_live_mms, 0, "leaked mms: %d", fake_live_mms);
+#ifndef LOADER_FAKE_MM
+	cr_assert_eq(memfile_bytes_in_use(), 0, "leaked guest memory: %lu", memfile_bytes_in_use());
+#endif
 }
 
 static char *fixture(const char *name, const void *data, size_t len, mode_t mode)
