@@ -1,6 +1,6 @@
 /* Fakes for the loader unit test: a host-file-backed vfs (path_lookup
  * stats host paths, kernel_pread reads the host file), `current`, the
- * arch helpers, and -- while the real mm is not built with the test
+ * kernel lock, the arch helpers, and -- while the real mm is not built with the test
  * (LOADER_FAKE_MM) -- a small malloc-backed mm. Live objects are counted
  * so the test can check for leaks. */
 #include <errno.h>
@@ -13,7 +13,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include "platform/platform.h"
+#include <pthread.h>
 #include "sentry/arch.h"
+#include "sentry/kernel.h"
 #include "sentry/log.h"
 #include "sentry/mm.h"
 #include "sentry/task.h"
@@ -24,6 +26,11 @@ int fake_live_files, fake_live_dentries, fake_live_mms;
 struct mount fake_mount = { .refs = 1 };
 
 size_t arch_fpstate_size(void) { return 2696; }
+
+/* The kernel lock, for the timer thread. */
+static pthread_mutex_t fake_kernel_lock = PTHREAD_MUTEX_INITIALIZER;
+void kernel_lock(void) { pthread_mutex_lock(&fake_kernel_lock); }
+void kernel_unlock(void) { pthread_mutex_unlock(&fake_kernel_lock); }
 
 /* ---- vfs ------------------------------------------------------------------ */
 struct fdentry {

@@ -14,6 +14,8 @@
 #include "sentry/loader.h"
 #include "sentry/mm.h"
 #include "sentry/task.h"
+#include "sentry/kernel.h"
+#include "sentry/timer.h"
 #include "vfs/vfs.h"
 
 extern int fake_live_files, fake_live_dentries, fake_live_mms;
@@ -529,4 +531,60 @@ Test(loader, setuid_binary_is_secure)
 	cr_assert_not(r.setid);
 	release(&r);
 	free(bb);
+}
+
+/* ---- kernel timers (sentry/kernel/timer.c) --------------------------------------- */
+
+static int fired[3];
+
+static void count_fire(struct ktimer *tm, void *arg)
+{
+	fired[(long)arg]++;
+}
+
+static uint64_t mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int fired_locked(int i)
+{
+	int n;
+
+	kernel_lock();
+	n = fired[i];
+	kernel_unlock();
+	return n;
+}
+
+Test(timer, one_shot_periodic_disarm)
+{
+	struct ktimer *once, *tick, *never;
+
+	cr_assert_eq(timers_init(), 0);
+	kernel_lock();
+	once = ktimer_new(count_fire, (void *)0L);
+	tick = ktimer_new(count_fire, (void *)1L);
+	never = ktimer_new(count_fire, (void *)2L);
+	ktimer_arm(never, mono() + 30000000ULL, 0);
+	ktimer_arm(once, mono() + 20000000ULL, 0);
+	ktimer_arm(tick, mono() + 5000000ULL, 5000000ULL);
+	cr_assert_gt(ktimer_remaining(once), 0);
+	ktimer_arm(never, 0, 0);                 /* disarmed before it fires */
+	cr_assert_eq(ktimer_remaining(never), 0);
+	kernel_unlock();
+
+	usleep(100000);
+	cr_assert_eq(fired_locked(0), 1);
+	cr_assert_geq(fired_locked(1), 5);
+	cr_assert_eq(fired_locked(2), 0);
+	kernel_lock();
+	cr_assert_eq(ktimer_remaining(once), 0);
+	ktimer_free(tick);
+	ktimer_free(once);
+	ktimer_free(never);
+	kernel_unlock();
 }
