@@ -2,6 +2,7 @@
  * Memory syscalls: argument decoding on top of sentry/mm.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include "syscall.h"
 #include "../sentry/task.h"
@@ -24,6 +25,10 @@ long sys_mmap(struct task *t, const struct syscall_args *a)
 	struct file *f = NULL;
 	if (!(flags & MAP_ANONYMOUS) && !(f = fd_get(t->files, (int)a->a[4])))
 		return -EBADF;
+	if (f && (f->flags & O_PATH)) {
+		file_put(f);
+		return -EBADF;
+	}
 	long r = mm_mmap(t->mm, t->ctx, a->a[0], a->a[1], (int)a->a[2], flags, f, off);
 	if (f)
 		file_put(f);
