@@ -80,3 +80,14 @@ int path_to_string(const struct path *root, const struct path *p, char *buf, siz
 		return -1;
 	return snprintf(buf, len, "%s", p->dentry->name);
 }
+
+/* fd_get over a fixed table: fake_fds[fd] (no fdtable needed). */
+struct file *fake_fds[FAKE_MAX_FDS];
+
+struct file *fd_get(struct fdtable *ft, int fd)
+{
+	if (fd < 0 || fd >= FAKE_MAX_FDS || !fake_fds[fd])
+		return NULL;
+	file_get(fake_fds[fd]);
+	return fake_fds[fd];
+}

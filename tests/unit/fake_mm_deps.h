@@ -21,4 +21,8 @@ struct fake_file_data {
 	size_t size;
 };
 
+#define FAKE_MAX_FDS 8
+struct file;
+extern struct file *fake_fds[FAKE_MAX_FDS];
+
 #endif

@@ -11,6 +11,7 @@
 #include "sentry/task.h"
 #include "platform/platform.h"
 #include "vfs/vfs.h"
+#include "syscalls/syscall.h"
 #include "fake_mm_deps.h"
 
 #define PG PAGE_SIZE
@@ -445,4 +446,49 @@ Test(mm, maps_shows_linux_merged_lines)
 	cr_expect_neq(strstr(maps, "00402000-00403000 rw-s 00000000 00:01 "), NULL, "%s", maps);
 	cr_expect_neq(strstr(maps, "/dev/zero (deleted)\n"), NULL);
 	cr_expect_eq(mm_render_maps(mm, maps, 10), 0, "only whole lines");
+}
+
+static long call(struct task *t, long (*fn)(struct task *, const struct syscall_args *),
+		 uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct syscall_args a = { .a = { a0, a1, a2, a3, a4, a5 } };
+	return fn(t, &a);
+}
+
+Test(mm, syscalls)
+{
+	struct task t = { .mm = mm, .ctx = via };
+	cr_expect_eq(call(&t, sys_mmap, 0, PG, PROT_READ, MAP_PRIVATE, 3, 0), -EBADF);
+	cr_expect_eq(call(&t, sys_mmap, 0, PG, PROT_READ, ANON, -1, 1), -EINVAL);
+	long a = call(&t, sys_mmap, 0, 2 * PG, RW, ANON, -1, 0);
+	cr_assert_gt(a, 0);
+
+	static struct fake_file_data d = { "filedata", 8 };
+	struct file f = { .refs = 1, .inode = &reg_inode, .flags = O_RDONLY, .priv = &d };
+	fake_fds[3] = &f;
+	long m = call(&t, sys_mmap, 0, PG, PROT_READ, MAP_PRIVATE, 3, 0);
+	fake_fds[3] = NULL;
+	cr_assert_gt(m, 0);
+	cr_expect_eq(f.refs, 2, "only the mapping's reference is left");
+	char buf[9];
+	cr_assert_eq(copy_from_user(mm, buf, m, 9), 0);
+	cr_expect_str_eq(buf, "filedata");
+
+	unsigned char vec[2] = { 0, 0 };
+	cr_assert_eq(copy_to_user(mm, a, vec, 2), 0);
+	cr_expect_eq(call(&t, sys_mincore, a, 2 * PG, a, 0, 0, 0), 0);
+	cr_assert_eq(copy_from_user(mm, vec, a, 2), 0);
+	cr_expect(vec[0] == 1 && vec[1] == 1);
+	cr_expect_eq(call(&t, sys_mincore, a, 3 * PG, a, 0, 0, 0), -ENOMEM);
+	cr_expect_eq(call(&t, sys_mincore, a + 1, PG, a, 0, 0, 0), -EINVAL);
+
+	cr_expect_eq(call(&t, sys_msync, a, PG, MS_SYNC, 0, 0, 0), 0);
+	cr_expect_eq(call(&t, sys_msync, a, PG, MS_SYNC | MS_ASYNC, 0, 0, 0), -EINVAL);
+	cr_expect_eq(call(&t, sys_msync, a, 8 * PG, MS_ASYNC, 0, 0, 0), -ENOMEM);
+	cr_expect_eq(call(&t, sys_mlock, a + 5, PG, 0, 0, 0, 0), 0);
+	cr_expect_eq(call(&t, sys_mlockall, 0, 0, 0, 0, 0, 0), -EINVAL);
+	cr_expect_eq(call(&t, sys_mlockall, MCL_CURRENT, 0, 0, 0, 0, 0), 0);
+	cr_expect_eq(call(&t, sys_mprotect, a, PG, PROT_READ, 0, 0, 0), 0);
+	cr_expect_eq(call(&t, sys_munmap, m, PG, 0, 0, 0, 0), 0);
+	cr_expect_eq(f.refs, 1);
 }
