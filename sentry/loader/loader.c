@@ -45,8 +45,10 @@ int loader_open_exec(struct task *t, int dirfd, const char *path, int flags, str
 		err = -EACCES;
 	else
 		err = inode_permission(&t->cred, ino, MAY_EXEC);
+	/* Exec needs MAY_EXEC only (checked above), not read permission, so the
+	 * file is opened as the kernel, like Linux's open_exec(). */
 	if (!err)
-		err = vfs_open_path(t, &p, O_RDONLY, out);
+		err = vfs_open_path(NULL, &p, O_RDONLY, out);
 	path_put(&p);
 	return err;
 }
