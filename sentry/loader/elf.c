@@ -181,7 +181,7 @@ int elf_load(struct mm *mm, struct file *f, const uint8_t *hdr, size_t len, bool
 	int bad = is_interp ? -ELIBBAD : -ENOEXEC;
 	Elf64_Ehdr eh;
 	Elf64_Phdr *ph = NULL;
-	struct layout l;
+	struct layout l = { 0 };
 	uint64_t bias, phsize;
 	long r;
 
