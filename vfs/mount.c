@@ -103,9 +103,9 @@ size_t mounts_render(char *buf, size_t len)
 		snprintf(tail, sizeof(tail), " %s 0 0\n", opts);
 		at = put_escaped(buf, len, at, m->source, true);
 		at = put_escaped(buf, len, at, " ", false);
-		at = put_escaped(buf, len, at, m->sb->fstype, true);
-		at = put_escaped(buf, len, at, " ", false);
 		at = put_escaped(buf, len, at, mp, true);
+		at = put_escaped(buf, len, at, " ", false);
+		at = put_escaped(buf, len, at, m->sb->fstype, true);
 		at = put_escaped(buf, len, at, tail, false);
 	}
 	free(mp);
