@@ -15,10 +15,23 @@
 struct fake_op fake_ops[FAKE_MAX_OPS];
 int fake_nops;
 
+struct fake_stub_page fake_stub[FAKE_STUB_PAGES];
+
 static void record(enum fake_op_kind k, uint64_t addr, uint64_t len, int prot, uint64_t off)
 {
 	if (fake_nops < FAKE_MAX_OPS)
 		fake_ops[fake_nops++] = (struct fake_op){ k, addr, len, prot, off };
+	for (uint64_t a = addr; a < addr + len; a += 4096) {
+		if (a < FAKE_STUB_BASE || a >= FAKE_STUB_BASE + FAKE_STUB_PAGES * 4096ULL)
+			continue;
+		struct fake_stub_page *pg = &fake_stub[(a - FAKE_STUB_BASE) / 4096];
+		if (k == FAKE_MAP)
+			*pg = (struct fake_stub_page){ true, prot, off + (a - addr) };
+		else if (k == FAKE_UNMAP)
+			pg->mapped = false;
+		else if (pg->mapped)
+			pg->prot = prot;
+	}
 }
 
 static int fake_map(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot, uint64_t off)

@@ -3,6 +3,7 @@
 #define CVISOR_FAKE_MM_DEPS_H
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 
 enum fake_op_kind { FAKE_MAP, FAKE_UNMAP, FAKE_PROTECT };
 struct fake_op {
@@ -20,6 +21,16 @@ struct fake_file_data {
 	const char *bytes;
 	size_t size;
 };
+
+/* What the fake stub has mapped, page by page, in a window of addresses. */
+#define FAKE_STUB_BASE 0x10000000ULL
+#define FAKE_STUB_PAGES 256
+struct fake_stub_page {
+	bool mapped;
+	int prot;
+	uint64_t off;
+};
+extern struct fake_stub_page fake_stub[FAKE_STUB_PAGES];
 
 #define FAKE_MAX_FDS 8
 struct file;

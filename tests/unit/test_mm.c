@@ -32,10 +32,33 @@ static void setup(void)
 	fake_nops = 0;
 }
 
+/* Sorted, non-overlapping, page aligned, counters right, backing in range. */
+static void check_invariants(struct mm *m)
+{
+	struct list_head *pos;
+	uint64_t prev_end = 0, bytes = 0;
+	int n = 0;
+	list_for_each(pos, &m->vmas) {
+		struct vma *v = list_entry(pos, struct vma, link);
+		cr_expect(v->start >= prev_end && v->start < v->end);
+		cr_expect(!(v->start & ~PAGE_MASK) && !(v->end & ~PAGE_MASK));
+		cr_expect(v->start >= GUEST_MIN_ADDR && v->end <= GUEST_TOP);
+		cr_expect(v->range_off + (v->end - v->start) <= v->range->len);
+		cr_expect_gt(v->range->refs, 0);
+		prev_end = v->end;
+		bytes += v->end - v->start;
+		n++;
+	}
+	cr_expect_eq(n, m->nr_vmas);
+	cr_expect_eq(bytes, m->vm_bytes);
+}
+
 static void teardown(void)
 {
-	if (mm)
+	if (mm) {
+		check_invariants(mm);
 		mm_put(mm);
+	}
 	cr_expect_eq(memfile_bytes_in_use(), baseline, "memory file leak");
 }
 
@@ -491,4 +514,130 @@ Test(mm, syscalls)
 	cr_expect_eq(call(&t, sys_mprotect, a, PG, PROT_READ, 0, 0, 0), 0);
 	cr_expect_eq(call(&t, sys_munmap, m, PG, 0, 0, 0, 0), 0);
 	cr_expect_eq(f.refs, 1);
+}
+
+/* Random operations in a 128-page window checked against a per-page model. */
+#define WPAGES 128
+#define WBASE 0x10000000ULL
+struct page_model {
+	bool mapped;
+	int prot;
+	unsigned char val;
+};
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+static unsigned rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+static void check_model(const struct page_model *m)
+{
+	for (int i = 0; i < WPAGES; i++) {
+		unsigned char c = 0xee;
+		int r = copy_from_user(mm, &c, WBASE + i * PG, 1);
+		if (m[i].mapped && m[i].prot) {
+			cr_assert_eq(r, 0, "page %d", i);
+			cr_assert_eq(c, m[i].val, "page %d", i);
+		} else {
+			cr_assert_eq(r, -EFAULT, "page %d", i);
+		}
+		struct vma *v = mm_find_vma(mm, WBASE + i * PG);
+		cr_assert_eq(v != NULL, m[i].mapped, "page %d", i);
+		if (v)
+			cr_assert_eq(v->prot, m[i].prot, "page %d", i);
+		/* The stub maps exactly what the VMA says, or nothing. */
+		const struct fake_stub_page *s = &fake_stub[(WBASE - FAKE_STUB_BASE) / PG + i];
+		cr_assert_eq(s->mapped, v && v->mapped, "page %d", i);
+		if (s->mapped) {
+			cr_assert_eq(s->prot, v->prot, "page %d", i);
+			cr_assert_eq(s->off, v->range->off + v->range_off + (WBASE + i * PG - v->start), "page %d", i);
+		}
+	}
+	check_invariants(mm);
+}
+
+Test(mm, random_ops_match_model)
+{
+	static const int prots[] = { PROT_NONE, PROT_READ, RW, RW, RW };
+	struct page_model m[WPAGES] = { 0 };
+	memset(fake_stub, 0, sizeof(fake_stub));
+	for (int step = 0; step < 4000; step++) {
+		unsigned p = rnd(WPAGES), n = 1 + rnd(16);
+		if (p + n > WPAGES)
+			n = WPAGES - p;
+		uint64_t addr = WBASE + p * PG;
+		int prot = prots[rnd(5)];
+		switch (rnd(6)) {
+		case 0:
+			cr_assert_eq(map_anon(addr, n * PG, prot, ANON | MAP_FIXED), (long)addr);
+			for (unsigned i = p; i < p + n; i++)
+				m[i] = (struct page_model){ true, prot, 0 };
+			break;
+		case 1:
+			cr_assert_eq(mm_munmap(mm, via, addr, n * PG), 0);
+			for (unsigned i = p; i < p + n; i++)
+				m[i].mapped = false;
+			break;
+		case 2: {
+			unsigned i = p;
+			while (i < p + n && m[i].mapped)
+				m[i++].prot = prot;
+			cr_assert_eq(mm_mprotect(mm, via, addr, n * PG, prot), i == p + n ? 0 : -ENOMEM);
+			break;
+		}
+		case 3: {
+			unsigned char c = (unsigned char)(1 + rnd(255));
+			bool ok = m[p].mapped && (m[p].prot & PROT_WRITE);
+			cr_assert_eq(copy_to_user(mm, addr, &c, 1), ok ? 0 : -EFAULT);
+			if (ok)
+				m[p].val = c;
+			break;
+		}
+		case 4: {
+			bool hole = false;
+			for (unsigned i = p; i < p + n; i++) {
+				if (m[i].mapped)
+					m[i].val = 0;
+				else
+					hole = true;
+			}
+			cr_assert_eq(mm_madvise(mm, via, addr, n * PG, MADV_DONTNEED), hole ? -ENOMEM : 0);
+			break;
+		}
+		case 5: {
+			/* Move one page to a free-or-not destination, growing it. */
+			unsigned d = rnd(WPAGES), dn = 1 + rnd(3);
+			if (d + dn > WPAGES || (d <= p && p < d + dn))
+				break;
+			long r = mm_mremap(mm, via, addr, PG, dn * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
+					   WBASE + d * PG);
+			if (!m[p].mapped) {
+				cr_assert_eq(r, -EFAULT);
+				break;
+			}
+			cr_assert_eq(r, (long)(WBASE + d * PG));
+			struct page_model moved = m[p];
+			m[p].mapped = false;
+			m[d] = moved;
+			for (unsigned i = d + 1; i < d + dn; i++)
+				m[i] = (struct page_model){ true, moved.prot, 0 };
+			break;
+		}
+		}
+		if (rnd(4) == 0)   /* a guest touch of a random page */
+			mm_fault(mm, via, WBASE + rnd(WPAGES) * PG, PROT_READ);
+		check_model(m);
+	}
+	struct mm *child = mm_fork(mm);
+	cr_assert_not_null(child);
+	struct mm *parent = mm;
+	mm = child;
+	memset(fake_stub, 0, sizeof(fake_stub));   /* a fresh address space */
+	check_model(m);
+	mm = parent;
+	mm_put(child);
 }
