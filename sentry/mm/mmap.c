@@ -104,6 +104,11 @@ static bool is_dev_zero(const struct file *f)
 	return S_ISCHR(f->inode->mode) && f->inode->rdev == makedev(1, 5);
 }
 
+static bool noexec(const struct file *f)
+{
+	return f->path.mnt && (f->path.mnt->flags & MNT_NOEXEC);
+}
+
 /* Linux's file checks for a mapping of type `type`; 0 or -errno. */
 static int check_file_mapping(struct file *f, int type, int *flags, int prot)
 {
@@ -123,6 +128,8 @@ static int check_file_mapping(struct file *f, int type, int *flags, int prot)
 			return -EACCES;
 		if (!S_ISREG(f->inode->mode))
 			return -ENODEV;
+		if ((prot & PROT_EXEC) && noexec(f))
+			return -EPERM;
 		/* Writable shared file mappings need write-back: not there yet. */
 		if (type != MAP_PRIVATE && (prot & PROT_WRITE))
 			return -EINVAL;
@@ -243,6 +250,8 @@ long mm_munmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t 
 /* May VMA v take prot? Shared file mappings are read-only for now. */
 static int check_prot_change(const struct vma *v, int prot)
 {
+	if (v->file && (prot & PROT_EXEC) && noexec(v->file))
+		return -EACCES;
 	if (v->file && vma_is_shared(v) && (prot & PROT_WRITE))
 		return (v->file->flags & O_ACCMODE) == O_RDWR ? -EINVAL : -EACCES;
 	return 0;

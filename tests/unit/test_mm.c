@@ -425,6 +425,14 @@ Test(mm, file_mapping_rules)
 	cr_expect_gt(mm_mmap(mm, via, 0, PG, PROT_READ, MAP_SHARED | 0x8000000, &rd, 0), 0,
 		     "legacy MAP_SHARED ignores unknown flags");
 	cr_expect_eq(rd.refs, 2);
+	struct mount noexec_mnt = { .flags = MNT_NOEXEC };
+	struct file ne = { .refs = 1, .inode = &reg_inode, .flags = O_RDONLY, .priv = &data,
+			   .path = { .mnt = &noexec_mnt } };
+	cr_expect_eq(mm_mmap(mm, via, 0, PG, PROT_READ | PROT_EXEC, MAP_PRIVATE, &ne, 0), -EPERM);
+	long x = mm_mmap(mm, via, 0, PG, PROT_READ, MAP_PRIVATE, &ne, 0);
+	cr_assert_gt(x, 0);
+	cr_expect_eq(mm_mprotect(mm, via, x, PG, PROT_READ | PROT_EXEC), -EACCES);
+	cr_expect_eq(mm_munmap(mm, via, x, PG), 0);
 
 	/* /dev/zero is anonymous memory. */
 	long z = mm_mmap(mm, via, 0, PG, RW, MAP_SHARED, &zero, 0);
