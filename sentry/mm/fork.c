@@ -1,7 +1,8 @@
 /*
  * fork(): a copy of the address space. Private memory is copied eagerly
  * (only the pages that hold data: holes of the memory file are skipped);
- * shared memory keeps its backing range.
+ * shared memory keeps its backing range. MADV_DONTFORK memory is left out,
+ * MADV_WIPEONFORK memory starts zeroed.
  */
 #include <string.h>
 #include "mm_internal.h"
@@ -33,6 +34,8 @@ struct mm *mm_fork(struct mm *parent)
 	struct list_head *pos;
 	list_for_each(pos, &parent->vmas) {
 		struct vma *v = list_entry(pos, struct vma, link);
+		if (v->flags & VMA_DONTFORK)
+			continue;
 		struct vma *n = vma_alloc();
 		if (!n)
 			goto fail;
@@ -57,7 +60,8 @@ struct mm *mm_fork(struct mm *parent)
 				range_get(last_child);
 			}
 			n->range = last_child;
-			memfile_copy(vma_off(n, n->start), vma_off(v, v->start), vma_len(v));
+			if (!(v->flags & VMA_WIPEONFORK))
+				memfile_copy(vma_off(n, n->start), vma_off(v, v->start), vma_len(v));
 		}
 		if (v->file) {
 			file_get(v->file);

@@ -16,7 +16,7 @@ static bool is_hint(int advice)
 	switch (advice) {
 	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
 	case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE:
-	case MADV_DONTDUMP: case MADV_DODUMP: case MADV_DOFORK: case MADV_KEEPONFORK:
+	case MADV_DONTDUMP: case MADV_DODUMP:
 	case MADV_COLD: case MADV_PAGEOUT: case MADV_COLLAPSE:
 		return true;
 	default:
@@ -28,6 +28,8 @@ static bool is_supported(int advice)
 {
 	return is_hint(advice) || advice == MADV_DONTNEED || advice == MADV_DONTNEED_LOCKED ||
 	       advice == MADV_FREE || advice == MADV_REMOVE ||
+	       advice == MADV_DONTFORK || advice == MADV_DOFORK ||
+	       advice == MADV_WIPEONFORK || advice == MADV_KEEPONFORK ||
 	       advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE;
 }
 
@@ -52,9 +54,32 @@ static int refill_from_file(struct mm *mm, struct vma *v, uint64_t pos, uint64_t
 	return 0;
 }
 
+/* Set or clear a fork-behaviour bit on [pos, stop) of v. */
+static int set_fork_flag(struct mm *mm, uint64_t pos, uint64_t stop, int bit, bool on)
+{
+	struct vma *v = mm_find_vma(mm, pos);
+	if (!!(v->flags & bit) == on)
+		return 0;
+	if (mm_split_at(mm, pos) < 0 || mm_split_at(mm, stop) < 0)
+		return -ENOMEM;
+	v = mm_find_vma(mm, pos);
+	v->flags = on ? v->flags | bit : v->flags & ~bit;
+	mm_try_merge(mm, v);
+	return 0;
+}
+
 static int advise_one(struct mm *mm, struct vma *v, uint64_t pos, uint64_t stop, int advice)
 {
 	switch (advice) {
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+		return set_fork_flag(mm, pos, stop, VMA_DONTFORK, advice == MADV_DONTFORK);
+	case MADV_WIPEONFORK:
+		if (v->file || vma_is_shared(v))
+			return -EINVAL;
+		return set_fork_flag(mm, pos, stop, VMA_WIPEONFORK, true);
+	case MADV_KEEPONFORK:
+		return set_fork_flag(mm, pos, stop, VMA_WIPEONFORK, false);
 	case MADV_DONTNEED:
 	case MADV_DONTNEED_LOCKED:
 		if (vma_is_shared(v))
@@ -89,7 +114,7 @@ long mm_madvise(struct mm *mm, struct platform_ctx *via, uint64_t start, uint64_
 	if (start & ~PAGE_MASK)
 		return -EINVAL;
 	if (!is_supported(advice))
-		return -EINVAL;   /* unknown, or DONTFORK/WIPEONFORK (not implemented) */
+		return -EINVAL;
 	uint64_t len = PAGE_ALIGN(len_in);
 	if (len_in && !len)
 		return -EINVAL;

@@ -17,6 +17,11 @@
 #include "../mm.h"
 #include "../../platform/platform.h"
 
+/* vma->flags bits of our own next to MAP_TYPE|MAP_ANONYMOUS|MAP_GROWSDOWN
+ * (Linux's VM_DONTCOPY and VM_WIPEONFORK, set by madvise). */
+#define VMA_DONTFORK   0x40000000
+#define VMA_WIPEONFORK 0x20000000
+
 #define MM_DEFAULT_MMAP_GAP (8ULL << 30)      /* mmap_base default: GUEST_TOP - 8 GiB */
 #define MM_EAGER_MAP_MAX    (4ULL << 20)      /* mmap maps at once up to this size */
 

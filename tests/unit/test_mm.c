@@ -649,3 +649,28 @@ Test(mm, random_ops_match_model)
 	mm = parent;
 	mm_put(child);
 }
+
+Test(mm, fork_advice)
+{
+	long a = map_anon(0, 3 * PG, RW, ANON);
+	long s = map_anon(0, PG, RW, MAP_SHARED | MAP_ANONYMOUS);
+	cr_assert(a > 0 && s > 0);
+	cr_assert_eq(copy_to_user(mm, a + PG, "wipe", 5), 0);
+	cr_assert_eq(copy_to_user(mm, a + 2 * PG, "keep", 5), 0);
+	cr_expect_eq(mm_madvise(mm, via, a, PG, MADV_DONTFORK), 0);
+	cr_expect_eq(mm_madvise(mm, via, a + PG, PG, MADV_WIPEONFORK), 0);
+	cr_expect_eq(mm_madvise(mm, via, s, PG, MADV_WIPEONFORK), -EINVAL);
+	cr_expect_eq(mm->nr_vmas, 4);
+	struct mm *child = mm_fork(mm);
+	cr_assert_not_null(child);
+	char buf[5];
+	cr_expect_null(mm_find_vma(child, a), "DONTFORK memory is not inherited");
+	cr_assert_eq(copy_from_user(child, buf, a + PG, 5), 0);
+	cr_expect_eq(buf[0], 0, "WIPEONFORK memory starts zeroed");
+	cr_assert_eq(copy_from_user(child, buf, a + 2 * PG, 5), 0);
+	cr_expect_str_eq(buf, "keep");
+	mm_put(child);
+	cr_expect_eq(mm_madvise(mm, via, a, PG, MADV_DOFORK), 0);
+	cr_expect_eq(mm_madvise(mm, via, a + PG, PG, MADV_KEEPONFORK), 0);
+	cr_expect_eq(mm->nr_vmas, 2, "pieces merge back");
+}
