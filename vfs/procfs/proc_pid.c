@@ -167,7 +167,7 @@ static int stat_show(const struct proc_node *n, struct proc_buf *b)
 		  20 + t->nice, t->nice, nr_threads(tg),
 		  ticks(t->start_time_ns > kernel.boot_time_mono_ns ?
 			t->start_time_ns - kernel.boot_time_mono_ns : 0));
-	pb_printf(b, "%llu %llu %llu %llu %llu %llu 0 0 %llu %llu %llu %llu 0 0 0 %d 0 0 0 0 0 0 0 ",
+	pb_printf(b, "%llu %llu %llu %llu %llu %llu 0 0 %llu %llu %llu %llu 0 0 0 %d 0 0 0 0 0 0 ",
 		  (unsigned long long)ms.size, (unsigned long long)(ms.rss / PAGE_SIZE),
 		  tg ? (unsigned long long)tg->rlimits[RLIMIT_RSS].rlim_cur : 0ull,
 		  (unsigned long long)ms.text_start, (unsigned long long)ms.text_end,
@@ -175,11 +175,12 @@ static int stat_show(const struct proc_node *n, struct proc_buf *b)
 		  (unsigned long long)(pend & 0x7fffffff), (unsigned long long)(t->blocked & 0x7fffffff),
 		  (unsigned long long)(ign & 0x7fffffff), (unsigned long long)(cgt & 0x7fffffff),
 		  tg ? tg->exit_signal : 0);
-	pb_printf(b, "%llu %llu %llu %llu %llu %llu %d\n",
+	/* start_data end_data (not tracked) start_brk arg/env bounds exit_code */
+	pb_printf(b, "0 0 %llu %llu %llu %llu %llu %d\n",
 		  mm ? (unsigned long long)mm->start_brk : 0ull,
 		  mm ? (unsigned long long)mm->arg_start : 0ull, mm ? (unsigned long long)mm->arg_end : 0ull,
 		  mm ? (unsigned long long)mm->env_start : 0ull, mm ? (unsigned long long)mm->env_end : 0ull,
-		  0ull, tg && tg->zombie ? tg->group_exit_code : 0);
+		  tg && tg->zombie ? tg->group_exit_code : 0);
 	return 0;
 }
 
