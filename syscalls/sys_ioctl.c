@@ -14,7 +14,7 @@ long sys_ioctl(struct task *t, const struct syscall_args *a)
 	uint64_t arg = a->a[2];
 	struct file *f = fd_get(t->files, fd);
 	long ret;
-	int on;
+	int on, bit;
 
 	if (!f)
 		return -EBADF;
@@ -25,22 +25,18 @@ long sys_ioctl(struct task *t, const struct syscall_args *a)
 		ret = 0;
 		break;
 	case FIONBIO:
+	case FIOASYNC:
+		/* Like F_SETFL: the flag is recorded; SIGIO delivery is not implemented. */
 		if (copy_from_user(t->mm, &on, arg, sizeof(on))) {
 			ret = -EFAULT;
 			break;
 		}
+		bit = cmd == FIONBIO ? O_NONBLOCK : O_ASYNC;
 		if (on)
-			f->flags |= O_NONBLOCK;
+			f->flags |= bit;
 		else
-			f->flags &= ~O_NONBLOCK;
+			f->flags &= ~bit;
 		ret = 0;
-		break;
-	case FIOASYNC:
-		/* O_ASYNC (SIGIO) is not implemented: accept turning it off only. */
-		if (copy_from_user(t->mm, &on, arg, sizeof(on)))
-			ret = -EFAULT;
-		else
-			ret = on ? -EINVAL : 0;
 		break;
 	default:
 		ret = f->fops && f->fops->ioctl ? f->fops->ioctl(f, cmd, arg) : -ENOTTY;

@@ -235,4 +235,6 @@ Test(pipe, set_size, .init = setup_nb, .fini = teardown)
 	for (int i = 0; i < 5000; i++)
 		cr_assert_eq(buf[i], (uint8_t)(3 + i));
 	cr_assert_eq(pipe_set_size(wr, 0), 4096);
+	cr_assert_eq(wr->fops->ioctl(wr, F_SETPIPE_SZ, 100000), 131072);
+	cr_assert_eq(rd->fops->ioctl(rd, F_GETPIPE_SZ, 0), 131072);
 }

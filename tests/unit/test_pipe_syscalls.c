@@ -66,9 +66,12 @@ Test(pipesys, ioctl_generic)
 	cr_assert_eq(call(sys_ioctl, 0, FIONCLEX, 0, 0, 0, 0), 0);
 	cr_assert(!current->files->cloexec[0]);
 	cr_assert_eq(call(sys_ioctl, 0, FIONBIO, U(&on), 0, 0, 0), 0);
+	on = 1;
+	cr_assert_eq(call(sys_ioctl, 0, FIOASYNC, U(&on), 0, 0, 0), 0);
 	f = fd_get(current->files, 0);
-	cr_assert_eq(f->flags & O_NONBLOCK, 0);
+	cr_assert_eq(f->flags & (O_NONBLOCK | O_ASYNC), O_ASYNC);
 	file_put(f);
+	cr_assert_eq(call(sys_ioctl, 0, FIONBIO, 8, 0, 0, 0), -EFAULT);
 	cr_assert_eq(put(1, "hello"), 5);
 	cr_assert_eq(call(sys_ioctl, 0, FIONREAD, U(&n), 0, 0, 0), 0);
 	cr_assert_eq(n, 5);

@@ -266,6 +266,11 @@ static long pipe_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 	struct pipe *p = pipe_of(f);
 	int n;
 
+	/* sys_fcntl routes F_GETPIPE_SZ / F_SETPIPE_SZ here (same numbers). */
+	if (cmd == F_GETPIPE_SZ)
+		return pipe_get_size(f);
+	if (cmd == F_SETPIPE_SZ)
+		return pipe_set_size(f, arg);
 	if (cmd != FIONREAD)
 		return -ENOTTY;
 	n = (int)p->len;
