@@ -60,6 +60,7 @@ struct task {
 	int wake_fd;                  /* eventfd: task_wake() writes, task_sleep() polls */
 	bool in_syscall;
 	uint64_t syscall_nr;          /* current syscall (for restart) */
+	uint64_t fault_retry_addr;    /* last fault retried after a concurrent mapping */
 	bool exit_pending;            /* told to exit (exec de-thread, group exit) */
 	char strace_line[512];        /* --strace: call decoded at entry, printed at exit */
 

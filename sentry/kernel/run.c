@@ -42,8 +42,18 @@ static void handle_fault(struct task *t, const struct platform_event *ev)
 {
 	if (ev->signo == SIGSEGV || ev->signo == SIGBUS) {
 		int code = mm_fault(t->mm, t->ctx, ev->addr, ev->access);
-		if (code == 0)
+		if (code == 0) {
+			t->fault_retry_addr = 0;
 			return;   /* now mapped: the instruction is retried */
+		}
+		/* The host found nothing mapped, but another thread has mapped
+		 * the VMA since: retry once before calling it a real fault. */
+		if (code == SEGV_ACCERR && ev->si_code == SEGV_MAPERR &&
+		    t->fault_retry_addr != ev->addr) {
+			t->fault_retry_addr = ev->addr;
+			return;
+		}
+		t->fault_retry_addr = 0;
 		if (ev->signo == SIGSEGV) {
 			force_sig_fault(t, SIGSEGV, code, ev->addr);
 			return;
