@@ -116,6 +116,8 @@ Test(procfs, thread_stat)
 		fields += *p == ' ';
 	cr_assert_eq(fields, 52, "%d fields: %s", fields, buf);
 	cr_assert(strstr(buf, " 17 0 0 0 0 0 0 0 0 0 "), "%s", buf);   /* exit_signal ... start_brk */
+	cr_assert_gt(slurp("/proc/7/status", buf, sizeof(buf)), 0);       /* unlisted tid */
+	cr_assert(strstr(buf, "Tgid:\t5\nNgid:\t0\nPid:\t7\n"), "%s", buf);
 	cr_assert_gt(slurp("/proc/9/stat", buf, sizeof(buf)), 0);
 	cr_assert(!strncmp(buf, "9 (child) S 5 ", 14), "%s", buf);
 }
@@ -195,6 +197,22 @@ Test(procfs, dead_process)
 	cr_assert_eq(vfs_read(f, buf, sizeof(buf), NULL), -ESRCH);
 	file_put(f);
 	cr_assert_eq(slurp("/proc/9/stat", buf, sizeof(buf)), -ENOENT);
+}
+
+Test(procfs, ptrace_access_checks)
+{
+	char buf[256];
+
+	env.t9.cred.uid = env.t9.cred.euid = env.t9.cred.suid = 1000;
+	cr_assert_gt(readlink_at("/proc/9/cwd", buf, sizeof(buf)), 0);   /* root with caps */
+	current = &env.t7;
+	env.t7.cred.cap_effective = 0;
+	cr_assert_gt(readlink_at("/proc/5/cwd", buf, sizeof(buf)), 0);   /* own group */
+	cr_assert_eq(readlink_at("/proc/9/cwd", buf, sizeof(buf)), -EACCES);
+	cr_assert_eq(slurp("/proc/9/environ", buf, sizeof(buf)), -EACCES);
+	cr_assert_gt(slurp("/proc/9/status", buf, sizeof(buf)), 0);      /* not protected */
+	env.t7.cred.fsuid = 1000;
+	cr_assert_gt(readlink_at("/proc/9/cwd", buf, sizeof(buf)), 0);
 }
 
 Test(procfs, read_only_and_comm)

@@ -291,9 +291,13 @@ static int cmdline_show(const struct proc_node *n, struct proc_buf *b)
 	return 0;
 }
 
+static bool may_access(const struct task *t);
+
 static int environ_show(const struct proc_node *n, struct proc_buf *b)
 {
 	NEED_TASK(n, t);
+	if (!may_access(t))
+		return -EACCES;
 	if (t->mm)
 		put_user_range(b, t->mm, t->mm->env_start, t->mm->env_end);
 	return 0;
@@ -302,6 +306,8 @@ static int environ_show(const struct proc_node *n, struct proc_buf *b)
 static int auxv_show(const struct proc_node *n, struct proc_buf *b)
 {
 	NEED_TASK(n, t);
+	if (!may_access(t))
+		return -EACCES;
 	if (t->mm)
 		pb_write(b, t->mm->auxv, t->mm->auxv_len < sizeof(t->mm->auxv) ?
 			 t->mm->auxv_len : sizeof(t->mm->auxv));
@@ -415,72 +421,89 @@ static int ret_path(const struct path *p, struct path *out)
 	return 0;
 }
 
-static int exe_get(const struct proc_node *n, struct path *out)
-{
-	struct task *t = proc_task(n);
+#define CAP_SYS_PTRACE 19
 
-	if (!t || !t->mm || !t->mm->exe)
-		return -ENOENT;
-	return ret_path(&t->mm->exe->path, out);
+/* ptrace_may_access(PTRACE_MODE_READ_FSCREDS), which Linux requires for the
+ * magic links, environ, auxv and the fd directories: same thread group,
+ * CAP_SYS_PTRACE, or all ids of the target equal the reader's fs ids. */
+static bool may_access(const struct task *t)
+{
+	const struct cred *c, *tc = &t->cred;
+
+	if (!current || current->tg == t->tg)
+		return true;
+	c = &current->cred;
+	if (c->cap_effective & (1ull << CAP_SYS_PTRACE))
+		return true;
+	return c->fsuid == tc->uid && c->fsuid == tc->euid && c->fsuid == tc->suid &&
+	       c->fsgid == tc->gid && c->fsgid == tc->egid && c->fsgid == tc->sgid;
 }
 
-static int exe_readlink(const struct proc_node *n, char *buf, size_t len)
+/* The node's task if the reader may inspect it; else NULL and *err. */
+static struct task *traced(const struct proc_node *n, int *err)
 {
 	struct task *t = proc_task(n);
 
-	if (!t || !t->mm || !t->mm->exe || !t->mm->exe->path.mnt)
-		return -ENOENT;
-	return path_link(&t->mm->exe->path, buf, len);
+	*err = 0;
+	if (!t)
+		*err = -ENOENT;
+	else if (!may_access(t))
+		*err = -EACCES;
+	return *err ? NULL : t;
 }
 
-static const struct path *fs_path(const struct proc_node *n, bool root)
+static const struct path *exe_path(const struct proc_node *n, int *err)
 {
-	struct task *t = proc_task(n);
+	struct task *t = traced(n, err);
 
-	if (!t || !t->fs)
+	if (t && (!t->mm || !t->mm->exe || !t->mm->exe->path.mnt))
+		*err = -ENOENT;
+	return *err ? NULL : &t->mm->exe->path;
+}
+
+static const struct path *fs_path(const struct proc_node *n, bool root, int *err)
+{
+	struct task *t = traced(n, err);
+
+	if (t && !t->fs)
+		*err = -ENOENT;
+	if (*err)
 		return NULL;
 	return root ? &t->fs->root : &t->fs->cwd;
 }
 
-static int cwd_get(const struct proc_node *n, struct path *out)
-{
-	const struct path *p = fs_path(n, false);
-	return p ? ret_path(p, out) : -ENOENT;
-}
+#define LINK_OPS(name, expr) \
+	static int name##_get(const struct proc_node *n, struct path *out) \
+	{ int err; const struct path *p = (expr); return p ? ret_path(p, out) : err; } \
+	static int name##_readlink(const struct proc_node *n, char *buf, size_t len) \
+	{ int err; const struct path *p = (expr); return p ? path_link(p, buf, len) : err; }
 
-static int cwd_readlink(const struct proc_node *n, char *buf, size_t len)
-{
-	const struct path *p = fs_path(n, false);
-	return p ? path_link(p, buf, len) : -ENOENT;
-}
+LINK_OPS(exe, exe_path(n, &err))
+LINK_OPS(cwd, fs_path(n, false, &err))
+LINK_OPS(root, fs_path(n, true, &err))
 
-static int root_get(const struct proc_node *n, struct path *out)
+/* The open file behind fd/N or fdinfo/N (new reference), or NULL and *err. */
+static struct file *node_file(const struct proc_node *n, int *err)
 {
-	const struct path *p = fs_path(n, true);
-	return p ? ret_path(p, out) : -ENOENT;
-}
+	struct task *t = traced(n, err);
+	struct file *f;
 
-static int root_readlink(const struct proc_node *n, char *buf, size_t len)
-{
-	const struct path *p = fs_path(n, true);
-	return p ? path_link(p, buf, len) : -ENOENT;
-}
-
-static struct file *node_file(const struct proc_node *n)
-{
-	struct task *t = proc_task(n);
-
-	return t && t->files ? fd_get(t->files, n->fd) : NULL;
+	if (!t)
+		return NULL;
+	f = t->files ? fd_get(t->files, n->fd) : NULL;
+	if (!f)
+		*err = -ENOENT;
+	return f;
 }
 
 /* Anonymous files cannot be reopened through the link yet (no pipefs mount). */
 static int fd_get_link(const struct proc_node *n, struct path *out)
 {
-	struct file *f = node_file(n);
 	int err;
+	struct file *f = node_file(n, &err);
 
 	if (!f)
-		return -ENOENT;
+		return err;
 	err = f->path.mnt ? ret_path(&f->path, out) : -ENXIO;
 	file_put(f);
 	return err;
@@ -488,12 +511,12 @@ static int fd_get_link(const struct proc_node *n, struct path *out)
 
 static int fd_readlink(const struct proc_node *n, char *buf, size_t len)
 {
-	struct file *f = node_file(n);
 	char s[64];
 	int ret;
+	struct file *f = node_file(n, &ret);
 
 	if (!f)
-		return -ENOENT;
+		return ret;
 	if (f->path.mnt) {
 		ret = path_link(&f->path, buf, len);
 	} else {
@@ -518,11 +541,11 @@ static int fd_readlink(const struct proc_node *n, char *buf, size_t len)
 static int fdinfo_show(const struct proc_node *n, struct proc_buf *b)
 {
 	struct task *t = proc_task(n);
-	struct file *f = node_file(n);
-	int flags;
+	int flags, err;
+	struct file *f = node_file(n, &err);
 
 	if (!f)
-		return t ? -ENOENT : -ESRCH;
+		return t ? err : -ESRCH;
 	flags = f->flags;
 	if (n->fd < t->files->max && t->files->cloexec[n->fd])
 		flags |= O_CLOEXEC;
@@ -545,15 +568,15 @@ static const struct proc_ent fdinfo_file_ent = {
 static int fd_lookup_common(const struct proc_node *dir, const char *name, struct proc_node *out,
 			    const struct proc_ent *ent)
 {
-	int fd = proc_parse_id(name);
+	int fd = proc_parse_id(name), err;
 	struct file *f;
 
 	if (fd < 0)
 		return -ENOENT;
 	*out = (struct proc_node){ .ent = ent, .tgid = dir->tgid, .tid = dir->tid, .fd = fd };
-	f = node_file(out);
+	f = node_file(out, &err);
 	if (!f)
-		return -ENOENT;
+		return err;
 	file_put(f);
 	return 0;
 }
@@ -561,9 +584,12 @@ static int fd_lookup_common(const struct proc_node *dir, const char *name, struc
 static int fd_iterate_common(const struct proc_node *dir, struct dir_context *ctx, uint64_t base,
 			     const struct proc_ent *ent)
 {
-	struct task *t = proc_task(dir);
+	int err;
+	struct task *t = traced(dir, &err);
 
-	if (!t || !t->files)
+	if (!t)
+		return err;
+	if (!t->files)
 		return 0;
 	for (int fd = 0; fd < t->files->max; fd++) {
 		struct proc_node c = { .ent = ent, .tgid = dir->tgid, .tid = dir->tid, .fd = fd };

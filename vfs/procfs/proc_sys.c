@@ -417,14 +417,23 @@ int proc_parse_id(const char *s)
 	return (int)v;
 }
 
+/* /proc/N: a thread group, or (unlisted, like Linux) any thread by tid. */
 static int root_lookup(const struct proc_node *dir, const char *name, struct proc_node *out)
 {
-	int tgid = proc_parse_id(name);
+	int id = proc_parse_id(name);
+	struct task *t;
 
-	if (tgid <= 0 || !tg_lookup(tgid))
+	if (id <= 0)
 		return -ENOENT;
-	*out = (struct proc_node){ .ent = &proc_pid_ent, .tgid = tgid, .fd = -1 };
-	return proc_node_alive(out) ? 0 : -ENOENT;
+	*out = (struct proc_node){ .ent = &proc_pid_ent, .tgid = id, .fd = -1 };
+	if (tg_lookup(id))
+		return proc_node_alive(out) ? 0 : -ENOENT;
+	t = task_lookup(id);
+	if (!t || !t->tg)
+		return -ENOENT;
+	out->tgid = t->tg->tgid;
+	out->tid = id;
+	return 0;
 }
 
 static int cmp_int(const void *a, const void *b)
