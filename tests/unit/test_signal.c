@@ -42,7 +42,7 @@ static void setup(void)
 	fake_map(mm, STACK_BASE, STACK_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, NULL);
 	tg = fake_tg_new(100, NULL);
 	t = fake_task_new(tg, 100, mm);
-	t->cred.uid = t->cred.euid = 1000;
+	t->cred.uid = t->cred.euid = t->cred.suid = 1000;
 	current = t;
 }
 
@@ -730,4 +730,55 @@ Test(futex, robust_list_loop_is_bounded, .init = setup)
 	t->robust_list = H;
 	futex_exit_robust_list(t);   /* terminates */
 	cr_assert_eq(t->robust_list, 0);
+}
+
+/* ---- group stop ------------------------------------------------------------ */
+
+static void *deliver_main(void *p)
+{
+	struct task *x = p;
+	kernel_lock();
+	current = x;
+	signal_deliver(x, false);
+	kernel_unlock();
+	return NULL;
+}
+
+Test(signal, group_stop_and_continue, .init = setup)
+{
+	struct thread_group *parent = fake_tg_new(50, NULL);
+	struct task *pt = fake_task_new(parent, 50, mm);
+	tg->parent = parent;
+	current = pt;
+	struct k_sigaction ka = { .handler = HANDLER, .flags = KSA_SIGINFO | KSA_RESTORER,
+				  .restorer = RESTORER };
+	signal_do_sigaction(pt, SIGCHLD, &ka, NULL);
+	pt->blocked = KSIG_BIT(SIGCHLD);
+
+	kernel_lock();
+	cr_assert_eq(kill_pid(pt, 100, SIGSTOP), -EPERM, "uid 0 vs 1000 without CAP_KILL");
+	cr_assert_eq(kill_pid(NULL, 100, SIGSTOP), 0);
+	pthread_t th;
+	pthread_create(&th, NULL, deliver_main, t);
+	for (int i = 0; i < 2000 && !(tg->stopped && t->state == TASK_STOPPED); i++) {
+		kernel_unlock();
+		usleep(1000);
+		kernel_lock();
+	}
+	cr_assert(tg->stopped);
+	cr_assert_eq(tg->stop_signal, SIGSTOP);
+	struct ksiginfo info;
+	cr_assert_eq(signal_dequeue(pt, ~0ULL, &info), SIGCHLD);
+	cr_assert_eq(info.si_code, CLD_STOPPED);
+	cr_assert_eq(info.u.chld.status, SIGSTOP);
+
+	cr_assert_eq(kill_pid(NULL, 100, SIGCONT), 0);
+	cr_assert(!tg->stopped);
+	cr_assert(!tg->cont_reported);
+	cr_assert_eq(signal_dequeue(pt, ~0ULL, &info), SIGCHLD);
+	cr_assert_eq(info.si_code, CLD_CONTINUED);
+	kernel_unlock();
+	pthread_join(th, NULL);
+	cr_assert_eq(t->state, TASK_RUNNING);
+	cr_assert_eq(tg->shared_pending.set, 0, "SIGCONT with SIG_DFL not left pending");
 }
