@@ -146,6 +146,8 @@ long do_clone(struct task *t, const struct clone_args_k *ca)
 		c->regs.gp.fs_base = ca->tls;
 	c->cred = t->cred;
 	c->blocked = t->blocked;
+	/* A new thread sharing the address space must not share the stack. */
+	c->altstack_flags = SS_DISABLE;
 	if (!(flags & CLONE_VM) || (flags & CLONE_VFORK)) {
 		c->altstack_sp = t->altstack_sp;
 		c->altstack_size = t->altstack_size;

@@ -62,6 +62,8 @@ bool task_signal_pending(struct task *t)
 {
 	if (t->exit_pending || t->tg->group_exiting)
 		return true;
+	if (t->tg->stopped && t->state != TASK_STOPPED)
+		return true;   /* join the group stop */
 	ksigset_t pending = t->pending.set | t->tg->shared_pending.set;
 	ksigset_t unblockable = KSIG_BIT(SIGKILL) | KSIG_BIT(SIGSTOP);
 	return (pending & (~t->blocked | unblockable)) != 0;
