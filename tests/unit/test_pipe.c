@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include "vfs/vfs.h"
@@ -237,4 +238,66 @@ Test(pipe, set_size, .init = setup_nb, .fini = teardown)
 	cr_assert_eq(pipe_set_size(wr, 0), 4096);
 	cr_assert_eq(wr->fops->ioctl(wr, F_SETPIPE_SZ, 100000), 131072);
 	cr_assert_eq(rd->fops->ioctl(rd, F_GETPIPE_SZ, 0), 131072);
+}
+
+/* ---- named FIFOs ----------------------------------------------------------- */
+
+static struct super_block fake_sb = { .fstype = "tmpfs", .next_ino = 100 };
+
+static struct file *fifo_file(struct inode *ino, int flags, int *err)
+{
+	struct file *f = calloc(1, sizeof(*f));
+
+	f->refs = 1;
+	f->inode = ino;
+	inode_get(ino);
+	f->flags = flags;
+	*err = fifo_open(ino, f);
+	if (*err) {
+		inode_put(ino);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+Test(fifo, rendezvous_rules)
+{
+	struct inode *ino;
+	struct file *r, *w, *rw;
+	int err;
+	char buf[8];
+
+	memset(&fake_log, 0, sizeof(fake_log));
+	current = &task;
+	ino = inode_new(&fake_sb, S_IFIFO | 0644);
+	cr_assert_null(fifo_file(ino, O_WRONLY | O_NONBLOCK, &err));
+	cr_assert_eq(err, -ENXIO);
+	cr_assert_null(fifo_file(ino, O_RDONLY, &err));           /* waits for a writer */
+	cr_assert_eq(err, -ERESTARTSYS);
+	cr_assert_eq(fake_log.sleeps, 1);
+	cr_assert_null(fifo_file(ino, O_ACCMODE, &err));
+	cr_assert_eq(err, -EINVAL);
+	r = fifo_file(ino, O_RDONLY | O_NONBLOCK, &err);
+	cr_assert_not_null(r);
+	cr_assert(file_is_pipe(r));
+	cr_assert_eq(r->fops->poll(r, NULL), 0);                   /* no writer yet: no HUP */
+	cr_assert_eq(r->fops->read(r, buf, sizeof(buf), &r->pos), 0);
+	w = fifo_file(ino, O_WRONLY, &err);                        /* a reader exists */
+	cr_assert_not_null(w);
+	cr_assert_eq(w->fops->write(w, "abc", 3, &w->pos), 3);
+	cr_assert_eq(r->fops->read(r, buf, sizeof(buf), &r->pos), 3);
+	file_put(w);
+	cr_assert_eq(r->fops->poll(r, NULL), POLLHUP);             /* writer came and went */
+	rw = fifo_file(ino, O_RDWR, &err);                         /* never blocks */
+	cr_assert_not_null(rw);
+	cr_assert_eq(rw->fops->write(rw, "xy", 2, &rw->pos), 2);
+	cr_assert_eq(r->fops->read(r, buf, sizeof(buf), &r->pos), 2);
+	file_put(rw);
+	file_put(r);
+	/* All ends closed: a new open starts a fresh pipe. */
+	cr_assert_null(fifo_file(ino, O_WRONLY | O_NONBLOCK, &err));
+	cr_assert_eq(err, -ENXIO);
+	inode_put(ino);
+	cr_assert_eq(fake_log.inodes_live, 0);
 }

@@ -7,6 +7,10 @@
  * O_DIRECT ("packet mode", pipe2) keeps write boundaries: each write of up
  * to PIPE_BUF bytes is one packet and a read returns at most one packet,
  * discarding what does not fit. The buffer is allocated on first write.
+ *
+ * Named FIFOs use the same object, found through the FIFO's inode while any
+ * end is open (fifo_open), with Linux's open rendezvous: a reader waits for
+ * a writer and a writer for a reader, unless O_NONBLOCK or O_RDWR.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,9 +34,20 @@ struct pipe {
 	uint32_t *pkt;           /* packet lengths ring, one slot per page */
 	size_t pkt_head, pkt_n;
 	int readers, writers;
+	unsigned r_counter, w_counter;  /* opens so far, for the FIFO rendezvous */
 	struct waitq rd_wait;    /* readers wait for data or the last writer */
 	struct waitq wr_wait;    /* writers wait for space or the last reader */
+	struct inode *fifo;      /* named FIFO's inode, NULL for pipe(2) */
+	struct list_head fifo_link;
 };
+
+/* One open end: file->priv. */
+struct pipe_end {
+	struct pipe *p;
+	unsigned w_seen;         /* w_counter at open: POLLHUP only after a writer came */
+};
+
+static struct list_head fifos = LIST_HEAD_INIT(fifos);
 
 static struct super_block pipefs_sb = {
 	.fstype = "pipefs",
@@ -50,7 +65,9 @@ bool file_is_pipe(const struct file *f)
 
 static struct pipe *pipe_of(struct file *f)
 {
-	return f->priv;
+	struct pipe_end *e = f->priv;
+
+	return e ? e->p : NULL;
 }
 
 static size_t pipe_slots(const struct pipe *p)
@@ -248,7 +265,7 @@ static uint32_t pipe_poll(struct file *f, struct poll_table *pt)
 	if (acc != O_WRONLY) {
 		if (p->len)
 			mask |= POLLIN | POLLRDNORM;
-		if (!p->writers)
+		if (!p->writers && ((struct pipe_end *)f->priv)->w_seen != p->w_counter)
 			mask |= POLLHUP;
 	}
 	if (acc != O_RDONLY) {
@@ -277,8 +294,23 @@ static long pipe_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 	return copy_to_user(current->mm, arg, &n, sizeof(n)) ? -EFAULT : 0;
 }
 
+static struct pipe *pipe_alloc(bool packet)
+{
+	struct pipe *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->cap = PIPE_DEF_SIZE;
+	p->packet = packet;
+	waitq_init(&p->rd_wait);
+	waitq_init(&p->wr_wait);
+	list_init(&p->fifo_link);
+	return p;
+}
+
 static void pipe_free(struct pipe *p)
 {
+	list_del(&p->fifo_link);
 	free(p->buf);
 	free(p->pkt);
 	free(p);
@@ -286,7 +318,8 @@ static void pipe_free(struct pipe *p)
 
 static void pipe_release(struct file *f)
 {
-	struct pipe *p = pipe_of(f);
+	struct pipe_end *e = f->priv;
+	struct pipe *p = e ? e->p : NULL;
 	int acc = f->flags & O_ACCMODE;
 
 	if (!p)
@@ -295,14 +328,12 @@ static void pipe_release(struct file *f)
 		p->readers--;
 	if (acc != O_RDONLY)
 		p->writers--;
+	free(e);
 	f->priv = NULL;
 	waitq_wake_all(&p->rd_wait);
 	waitq_wake_all(&p->wr_wait);
-	if (!p->readers && !p->writers) {
-		if (f->inode)
-			f->inode->priv = NULL;
+	if (!p->readers && !p->writers)
 		pipe_free(p);
-	}
 }
 
 static const struct file_ops pipe_fops = {
@@ -370,24 +401,16 @@ long pipe_get_size(struct file *f)
 
 int pipe_create(int flags, struct file **rd, struct file **wr)
 {
-	struct pipe *p;
-	struct inode *ino;
+	struct pipe *p = pipe_alloc(flags & O_DIRECT);
+	struct pipe_end *re = calloc(1, sizeof(*re)), *we = calloc(1, sizeof(*we));
+	struct inode *ino = inode_new(&pipefs_sb, S_IFIFO | 0600);
+	int fl = flags & (O_NONBLOCK | O_DIRECT);
 	struct timespec now;
 	uint64_t ns;
-	int fl = flags & (O_NONBLOCK | O_DIRECT);
 
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	p->cap = PIPE_DEF_SIZE;
-	p->packet = flags & O_DIRECT;
-	waitq_init(&p->rd_wait);
-	waitq_init(&p->wr_wait);
-	ino = inode_new(&pipefs_sb, S_IFIFO | 0600);
-	if (!ino) {
-		free(p);
-		return -ENFILE;
-	}
+	*rd = *wr = NULL;
+	if (!p || !re || !we || !ino)
+		goto fail;
 	ns = now_real_ns();
 	now.tv_sec = (time_t)(ns / 1000000000u);
 	now.tv_nsec = (long)(ns % 1000000000u);
@@ -398,19 +421,96 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 		ino->gid = current->cred.fsgid;
 	}
 	ino->fops = &pipe_fops;
-	ino->priv = p;
 	*rd = file_new_anon(ino, &pipe_fops, O_RDONLY | fl);
-	*wr = *rd ? file_new_anon(ino, &pipe_fops, O_WRONLY | fl) : NULL;
-	if (!*wr) {
-		if (*rd)
-			file_put(*rd);   /* priv unset: release is a no-op */
-		inode_put(ino);
-		free(p);
-		return -ENFILE;
-	}
-	(*rd)->priv = p;
-	(*wr)->priv = p;
+	*wr = file_new_anon(ino, &pipe_fops, O_WRONLY | fl);
+	if (!*rd || !*wr)
+		goto fail;
+	re->p = we->p = p;
+	(*rd)->priv = re;
+	(*wr)->priv = we;
 	p->readers = p->writers = 1;
+	p->r_counter = p->w_counter = 1;
 	inode_put(ino);          /* the files hold their own references */
 	return 0;
+fail:
+	if (*rd)
+		file_put(*rd);       /* priv unset: release is a no-op */
+	if (*wr)
+		file_put(*wr);
+	*rd = *wr = NULL;
+	if (ino)
+		inode_put(ino);
+	free(re);
+	free(we);
+	if (p)
+		pipe_free(p);
+	return -ENFILE;
+}
+
+/* Sleep until *counter moves (a partner opened the FIFO). */
+static int fifo_wait_partner(unsigned *counter, struct waitq *wq)
+{
+	unsigned seen = *counter;
+	struct waiter w;
+	int err = 0;
+
+	waitq_add(wq, &w, current);
+	while (*counter == seen) {
+		if (task_sleep(current, 0)) {
+			err = -ERESTARTSYS;
+			break;
+		}
+	}
+	waitq_remove(&w);
+	return err;
+}
+
+int fifo_open(struct inode *inode, struct file *f)
+{
+	struct list_head *pos;
+	struct pipe *p = NULL;
+	struct pipe_end *e;
+	int acc = f->flags & O_ACCMODE, err = 0;
+
+	if (acc == O_ACCMODE)
+		return -EINVAL;
+	list_for_each(pos, &fifos) {
+		struct pipe *q = list_entry(pos, struct pipe, fifo_link);
+		if (q->fifo == inode) {
+			p = q;
+			break;
+		}
+	}
+	if (acc == O_WRONLY && (f->flags & O_NONBLOCK) && (!p || !p->readers))
+		return -ENXIO;
+	e = calloc(1, sizeof(*e));
+	if (!p && e && (p = pipe_alloc(false))) {
+		p->fifo = inode;
+		list_add_tail(&p->fifo_link, &fifos);
+	}
+	if (!e || !p) {
+		free(e);
+		return -ENOMEM;
+	}
+	e->p = p;
+	f->priv = e;
+	f->fops = &pipe_fops;
+	if (acc != O_WRONLY) {
+		p->readers++;
+		p->r_counter++;
+	}
+	if (acc != O_RDONLY) {
+		p->writers++;
+		p->w_counter++;
+	}
+	e->w_seen = p->w_counter;
+	waitq_wake_all(&p->rd_wait);
+	waitq_wake_all(&p->wr_wait);
+	if (acc == O_RDONLY && !p->writers && !(f->flags & O_NONBLOCK))
+		err = fifo_wait_partner(&p->w_counter, &p->rd_wait);
+	else if (acc == O_WRONLY && !p->readers)
+		err = fifo_wait_partner(&p->r_counter, &p->wr_wait);
+	if (err)
+		pipe_release(f);     /* the caller drops f without calling release */
+	return err;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct file;
+struct inode;
 
 #define PIPEFS_MAGIC     0x50495045u
 #define PIPE_BUF_ATOMIC  4096u               /* PIPE_BUF: writes up to this are atomic */
@@ -17,5 +18,12 @@ bool file_is_pipe(const struct file *f);
  * (-EBADF when f is not a pipe, like Linux). */
 long pipe_get_size(struct file *f);
 long pipe_set_size(struct file *f, unsigned long size);
+
+/* Open of a named FIFO (an S_IFIFO inode of any filesystem): for the vfs
+ * open path in place of a filesystem open op. Sets f->fops/f->priv; may
+ * sleep for the other end (-ERESTARTSYS). O_WRONLY|O_NONBLOCK without a
+ * reader: -ENXIO; O_RDWR (O_ACCMODE) on Linux never blocks. On error f
+ * holds nothing to release. */
+int fifo_open(struct inode *inode, struct file *f);
 
 #endif
