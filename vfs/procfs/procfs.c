@@ -240,9 +240,14 @@ static int proc_revalidate(struct inode *i)
 
 	if (!proc_node_alive(n))
 		return -ENOENT;
+	t = proc_task(n);
+	if (t) {
+		/* Ownership follows the task's credentials (setuid, reused pid). */
+		i->uid = t->cred.euid;
+		i->gid = t->cred.egid;
+	}
 	if (n->fd < 0)
 		return 0;
-	t = proc_task(n);
 	f = t->files ? fd_get(t->files, n->fd) : NULL;
 	if (!f)
 		return -ENOENT;
