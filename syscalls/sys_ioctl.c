@@ -18,6 +18,10 @@ long sys_ioctl(struct task *t, const struct syscall_args *a)
 
 	if (!f)
 		return -EBADF;
+	if (f->flags & O_PATH) {        /* Linux's fdget() does not see O_PATH files */
+		file_put(f);
+		return -EBADF;
+	}
 	switch (cmd) {
 	case FIOCLEX:
 	case FIONCLEX:
