@@ -304,7 +304,7 @@ static int filesystems_show(const struct proc_node *n, struct proc_buf *b)
 	{ pb_printf(b, "%lld\n", (long long)(expr)); return 0; }
 
 SYS_STR(hostname_show, kernel.hostname)
-SYS_STR(domainname_show, kernel.domainname[0] ? kernel.domainname : "(none)")
+SYS_STR(domainname_show, kernel.domainname)   /* as uname reports it */
 SYS_STR(ostype_show, PROC_OSTYPE)
 SYS_STR(osrelease_show, PROC_OSRELEASE)
 SYS_STR(kversion_show, PROC_VERSION)

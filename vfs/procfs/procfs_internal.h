@@ -18,9 +18,9 @@ struct thread_group;
 #define PROC_SUPER_MAGIC 0x9fa0
 #define PROC_BUF_MAX (1u << 20)            /* bound on one generated file */
 #define PROC_MEM_TOTAL (2ull << 30)        /* the sandbox's advertised RAM */
-#define PROC_OSRELEASE "6.1.0-cvisor"
+#define PROC_OSRELEASE "6.1.0-cvisor"     /* = uname -r (sys_info.c) */
 #define PROC_OSTYPE "Linux"
-#define PROC_VERSION "#1 SMP PREEMPT_DYNAMIC cvisor"
+#define PROC_VERSION "#1 SMP cvisor"      /* = uname -v (sys_info.c) */
 
 struct proc_buf {
 	char *data;
