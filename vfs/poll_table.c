@@ -13,7 +13,8 @@ static bool waiters_grow(struct poll_table *pt)
 	struct waiter *nw = malloc(sizeof(*nw) * cap), *old = pt->waiters;
 	if (!nw)
 		return false;
-	memcpy(nw, old, sizeof(*nw) * pt->nwaiters);
+	if (old)
+		memcpy(nw, old, sizeof(*nw) * pt->nwaiters);
 	uintptr_t lo = (uintptr_t)old, hi = lo + sizeof(*old) * pt->nwaiters;
 #define XLATE(p) (((uintptr_t)(p) >= lo && (uintptr_t)(p) < hi) ? \
 		  (struct list_head *)((uintptr_t)(p) - lo + (uintptr_t)nw) : (p))
