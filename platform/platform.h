@@ -10,6 +10,13 @@
  * memory operations. A context created by one pthread and run by another is
  * handed over with ctx_adopt() called by the new owner.
  *
+ * New contexts (as_new, ctx_new) come back stopped and *unowned*. The first
+ * owner-only call on an unowned ctx (switch_to, map/unmap/protect as `via`,
+ * get/set_fpstate, ctx_new/as_new `from`) or ctx_adopt makes the calling
+ * pthread its owner. A ctx owned by another pthread cannot be taken over
+ * (-EBUSY): its owner gives it up first with ctx_disown(). So: create on one
+ * pthread, run on another = ctx_new there, ctx_adopt (or just switch) here.
+ *
  * Memory: all guest memory lives in the memory file (memfile_fd()). The mm
  * mirrors its VMAs into the address space with map/unmap/protect, always
  * *through* a context of that address space owned by the caller and not
@@ -54,18 +61,27 @@ struct platform_ops {
 
 	/* Create a new, empty address space and its first context. `from` is a
 	 * context owned by the caller that the platform may use to clone the
-	 * stub (NULL: create from scratch). The new ctx is owned by the caller. */
+	 * stub (NULL: create from scratch; that first stub gets SIGKILL when the
+	 * calling pthread exits, so call it on a pthread that outlives the
+	 * returned ctx, e.g. the main thread). The new ctx is unowned (see top). */
 	int (*as_new)(struct platform_ctx *from, struct platform_as **as, struct platform_ctx **ctx);
-	/* New context (thread) in the same address space as `from`. Owned by caller. */
+	/* New context (thread) in the same address space as `from`. Unowned. */
 	int (*ctx_new)(struct platform_ctx *from, struct platform_ctx **ctx);
-	/* Make the calling pthread the owner of ctx (no-op if it already is). */
+	/* Make the calling pthread the owner of ctx (no-op if it already is).
+	 * -EBUSY if another pthread owns it, -ESRCH if its host thread died. */
 	int (*ctx_adopt)(struct platform_ctx *ctx);
+	/* Owner only: give up ownership (ctx stays stopped) so that another
+	 * pthread can adopt it. No-op on an unowned ctx. */
+	int (*ctx_disown)(struct platform_ctx *ctx);
 	/* Destroy a context (kills its host thread). Called by its owner, or by
 	 * anyone after the owner is gone. The address space dies with its last ctx. */
 	void (*ctx_release)(struct platform_ctx *ctx);
 	struct platform_as *(*ctx_as)(struct platform_ctx *ctx);
 
-	/* Run ctx from *regs until an event; *regs is updated. Owner only. */
+	/* Run ctx from *regs until an event; *regs is updated. Owner only.
+	 * regs->gp.cs/ss are forced to the 64-bit user segments. Returns 0 with
+	 * the event, or -errno if the host refused the registers (e.g. a
+	 * non-canonical fs_base: -EIO); a dead host thread is PEV_DEAD. */
 	int (*switch_to)(struct platform_ctx *ctx, struct arch_regs *regs, struct platform_event *ev);
 	/* Make a running (or about to run) ctx return PEV_INTERRUPT soon.
 	 * Callable from any thread. */
