@@ -3,7 +3,9 @@
  * never sees the host fd number. Pipes and ttys are streams: before a
  * blocking read/write we wait for readiness together with the task's wake
  * fd (so signals interrupt), then do the host call without the kernel lock.
- * Regular files are read/written at the file position with pread/pwrite.
+ * Regular files share their offset with the host's open file description
+ * (the shell that ran cvisor appends after the guest's output), so plain
+ * read/write/lseek use the host offset; pread/pwrite use their own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,8 @@
 #include "../../sentry/kernel.h"
 #include "../../sentry/mm.h"
 #include "../../sentry/task.h"
+#include "../../sentry/signal.h"
+#include <signal.h>
 
 #define TERMIOS_SIZE 36   /* struct termios of the TCGETS ABI on x86-64 */
 
@@ -45,6 +49,18 @@ static int wait_ready(struct file *f, short events)
 	}
 }
 
+/* After a transfer of n bytes: positional calls advance their own offset,
+ * plain ones take the host description's offset. */
+static void sync_pos(struct file *f, uint64_t *pos, ssize_t n)
+{
+	if (pos != &f->pos) {
+		*pos += (uint64_t)n;
+		return;
+	}
+	off_t cur = lseek(HF(f)->fd, 0, SEEK_CUR);
+	*pos = cur > 0 ? (uint64_t)cur : 0;
+}
+
 static ssize_t host_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 {
 	struct hostfile *h = HF(f);
@@ -55,8 +71,9 @@ static ssize_t host_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 			if (err)
 				return err;
 		}
+		bool positional = !h->stream && pos != &f->pos;
 		kernel_unlock();
-		n = h->stream ? read(h->fd, buf, len) : pread(h->fd, buf, len, (off_t)*pos);
+		n = positional ? pread(h->fd, buf, len, (off_t)*pos) : read(h->fd, buf, len);
 		int e = errno;
 		kernel_lock();
 		if (n >= 0)
@@ -65,7 +82,7 @@ static ssize_t host_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 			return -e;
 	}
 	if (!h->stream)
-		*pos += (uint64_t)n;
+		sync_pos(f, pos, n);
 	return n;
 }
 
@@ -79,17 +96,24 @@ static ssize_t host_write(struct file *f, const void *buf, size_t len, uint64_t 
 			if (err)
 				return err;
 		}
+		bool positional = !h->stream && pos != &f->pos;
 		kernel_unlock();
-		n = h->stream ? write(h->fd, buf, len) : pwrite(h->fd, buf, len, (off_t)*pos);
+		n = positional ? pwrite(h->fd, buf, len, (off_t)*pos) : write(h->fd, buf, len);
 		int e = errno;
 		kernel_lock();
 		if (n >= 0)
 			break;
+		if (e == EPIPE) {
+			/* The host reader is gone: the guest gets what Linux gives. */
+			struct ksiginfo si = { .si_signo = SIGPIPE, .si_code = SI_USER };
+			send_signal_thread(current, &si);
+			return -EPIPE;
+		}
 		if (e != EAGAIN || (f->flags & O_NONBLOCK))
-			return e == EPIPE ? -EPIPE : -e;
+			return -e;
 	}
 	if (!h->stream) {
-		*pos += (uint64_t)n;
+		sync_pos(f, pos, n);
 		if (*pos > f->inode->size)
 			f->inode->size = *pos;
 	}
@@ -98,12 +122,13 @@ static ssize_t host_write(struct file *f, const void *buf, size_t len, uint64_t 
 
 static int64_t host_llseek(struct file *f, int64_t off, int whence)
 {
-	struct stat st;
 	if (HF(f)->stream)
 		return -ESPIPE;
-	if (fstat(HF(f)->fd, &st) == 0)
-		f->inode->size = (uint64_t)st.st_size;
-	return generic_llseek(f, off, whence);
+	off_t r = lseek(HF(f)->fd, off, whence);
+	if (r < 0)
+		return -errno;
+	f->pos = (uint64_t)r;
+	return r;
 }
 
 static uint32_t host_poll(struct file *f, struct poll_table *pt)
