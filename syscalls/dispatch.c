@@ -7,20 +7,23 @@
 #include "sentry/task.h"
 #include "sentry/log.h"
 
-/* Each unimplemented syscall is reported once, by name. */
+/* Each unimplemented syscall is reported once, by name, in the sentry log
+ * (--debug), like runsc's debug log: libc probes some (rseq) on every
+ * start, so they must not clutter the guest's stderr. `cvisor syscalls`
+ * lists what is missing. */
 static unsigned char reported[SYSCALL_MAX];
 
 long syscall_dispatch(struct task *t, const struct syscall_args *a)
 {
 	if (a->nr >= SYSCALL_MAX || !syscall_table[a->nr].name) {
-		log_warn("unknown syscall %llu", (unsigned long long)a->nr);
+		log_debug("unknown syscall %llu", (unsigned long long)a->nr);
 		return -ENOSYS;
 	}
 	const struct syscall_desc *d = &syscall_table[a->nr];
 	if (!d->fn) {
 		if (!reported[a->nr]) {
 			reported[a->nr] = 1;
-			log_warn("unimplemented syscall: %s", d->name);
+			log_debug("unimplemented syscall: %s", d->name);
 		}
 		return -ENOSYS;
 	}
