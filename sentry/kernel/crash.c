@@ -14,6 +14,7 @@
 #include "sentry/crash.h"
 #include "sentry/log.h"
 
+#if !defined(__SANITIZE_ADDRESS__)
 static void print_insn(uint64_t rip)
 {
 	csh cs;
@@ -59,9 +60,6 @@ static void crash_handler(int sig, siginfo_t *si, void *ctx)
 
 void crash_handler_install(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
-	return;
-#else
 	static char altstack[64 * 1024];
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
 	sigaltstack(&ss, NULL);
@@ -69,5 +67,10 @@ void crash_handler_install(void)
 	int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE };
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
-#endif
 }
+#else
+void crash_handler_install(void)
+{
+	/* AddressSanitizer's own fault reporter stays in charge. */
+}
+#endif
