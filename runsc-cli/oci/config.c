@@ -221,7 +221,7 @@ static bool parse_process(struct oci_ctx *cx, json_t *v, struct oci_process *pr)
 }
 
 /* Options: flags into m->flags/propagation, the rest into m->data. */
-static bool mount_options(struct oci_ctx *cx, const char *path, struct oci_mount *m)
+static bool mount_options(struct oci_ctx *cx, struct oci_mount *m)
 {
 	size_t len = 0;
 	for (size_t i = 0; i < m->options.n; i++)
@@ -282,7 +282,7 @@ static bool parse_mounts(struct oci_ctx *cx, json_t *v, struct oci_config *c)
 			return false;
 		if ((f = oci_jfield(e, "options")) &&
 		    (!oci_j_strv(cx, f, JPATH(p, "mounts[%zu].options", i), 256, false, &m->options) ||
-		     !mount_options(cx, p, m)))
+		     !mount_options(cx, m)))
 			return false;
 		bool bind = (m->flags & MS_BIND) || (m->type && !strcmp(m->type, "bind"));
 		if (bind && !m->source)
@@ -443,11 +443,14 @@ struct oci_config *oci_config_parse(const char *buf, size_t len, const char *bun
 struct oci_config *oci_config_load(const char *bundle, char *err, size_t errlen)
 {
 	struct oci_ctx cx = { .file = "config.json", .err = err, .errlen = errlen };
-	size_t n = strlen(bundle) + sizeof("/config.json");
-	char path[n];
-	snprintf(path, n, "%s/config.json", bundle);
+	char *path;
+	if (asprintf(&path, "%s/config.json", bundle) < 0) {
+		oci_fail(&cx, NULL, "out of memory");
+		return NULL;
+	}
 	size_t len;
 	char *buf = oci_read_file(&cx, path, OCI_MAX_FILE, &len);
+	free(path);
 	if (!buf)
 		return NULL;
 	struct oci_config *c = oci_config_parse(buf, len, bundle, "config.json", err, errlen);

@@ -28,6 +28,10 @@ bool oci_fail(struct oci_ctx *cx, const char *path, const char *fmt, ...)
 		vsnprintf(cx->err + n, cx->errlen - n, fmt, ap);
 		va_end(ap);
 	}
+	/* Values quoted from the document must not break the one-line rule. */
+	for (char *p = cx->err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return false;
 }
 

@@ -80,6 +80,7 @@ static const struct {
 	{ "hostname_not_string.json", "config.json: hostname: must be a string" },
 	{ "annotation_not_string.json", "config.json: annotations[\"a\"]: must be a string" },
 	{ "negative_uid.json", "config.json: process.user.uid: must be between 0 and 4294967295" },
+	{ "control_chars.json", "config.json: linux.namespaces[0].type: unknown namespace type \"a?b\"" },
 	{ "deep_nesting.json", "config.json: invalid JSON at line 1 column 2161: maximum parsing depth reached near '['" },
 };
 
