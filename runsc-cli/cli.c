@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "runsc-cli/cli.h"
+#include "runsc-cli/oci/errlog.h"
 
 static void usage(FILE *f)
 {
@@ -11,13 +12,20 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  do [flags] [--] CMD [ARG...]  run CMD in a new sandbox; the host / is its read-only root\n"
 		"  syscalls                      list implemented and missing syscalls\n"
+		"  spec [--bundle DIR] [--rootless]  write a default config.json\n"
+		"  state ID                      print the container's OCI state\n"
+		"  list [--format table|json] [-q]  list containers under --root\n"
+		"  features                      print the supported features (JSON)\n"
 		"  --version                     print the version\n"
 		"\n"
 		"global flags (also accepted after `do`):\n"
 		"  --platform=ptrace   how guest syscalls are captured (default ptrace)\n"
 		"  --strace            print every guest syscall with decoded arguments\n"
 		"  --debug             sentry debug messages on stderr\n"
-		"  --root=DIR          state directory (default /run/cvisor)\n");
+		"  --root=DIR          state directory (default /run/cvisor)\n"
+		"  --log=FILE          append errors to FILE\n"
+		"  --log-format=text|json  format of --log lines\n"
+		"  --systemd-cgroup    accepted for runc compatibility\n");
 }
 
 /* Accept both `--flag=value` and `--flag value`. */
@@ -46,6 +54,12 @@ bool cli_parse_global(struct global_opts *g, int argc, char **argv, int *i)
 		g->platform = v;
 	} else if ((v = flag_value("--root", argc, argv, i))) {
 		g->root = v;
+	} else if ((v = flag_value("--log-format", argc, argv, i))) {
+		g->log_format = v;
+	} else if ((v = flag_value("--log", argc, argv, i))) {
+		g->log = v;
+	} else if (!strcmp(a, "--systemd-cgroup")) {
+		/* runc compatibility: cgroups are managed by cvisor itself */
 	} else {
 		return false;
 	}
@@ -75,6 +89,8 @@ int cli_main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (cli_log_setup(g.log, g.log_format) < 0)
+		return 1;
 	const char *cmd = argv[i];
 	int cargc = argc - i;
 	char **cargv = argv + i;
@@ -84,6 +100,14 @@ int cli_main(int argc, char **argv)
 		return cmd_gofer(cargc, cargv);
 	if (!strcmp(cmd, "syscalls"))
 		return cmd_syscalls(&g, cargc, cargv);
+	if (!strcmp(cmd, "spec"))
+		return cmd_spec(&g, cargc, cargv);
+	if (!strcmp(cmd, "state"))
+		return cmd_state(&g, cargc, cargv);
+	if (!strcmp(cmd, "list"))
+		return cmd_list(&g, cargc, cargv);
+	if (!strcmp(cmd, "features"))
+		return cmd_features(&g, cargc, cargv);
 	fprintf(stderr, "cvisor: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return 2;

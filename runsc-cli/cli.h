@@ -11,6 +11,8 @@ struct global_opts {
 	bool strace;            /* --strace */
 	bool debug;             /* --debug */
 	const char *root;       /* --root (state directory) */
+	const char *log;        /* --log FILE (errors are appended) */
+	const char *log_format; /* --log-format text|json */
 };
 
 int cli_main(int argc, char **argv);
@@ -20,5 +22,9 @@ bool cli_parse_global(struct global_opts *g, int argc, char **argv, int *i);
 int cmd_do(struct global_opts *g, int argc, char **argv);      /* cvisor do [flags] -- CMD ARGS... */
 int cmd_gofer(int argc, char **argv);                          /* internal: the gofer process */
 int cmd_syscalls(struct global_opts *g, int argc, char **argv); /* compatibility report */
+int cmd_spec(struct global_opts *g, int argc, char **argv);     /* spec [--bundle DIR] [--rootless] */
+int cmd_state(struct global_opts *g, int argc, char **argv);    /* state ID */
+int cmd_list(struct global_opts *g, int argc, char **argv);     /* list [--format table|json] [-q] */
+int cmd_features(struct global_opts *g, int argc, char **argv); /* features */
 
 #endif
