@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "signal_types.h"
+#include "waitq.h"
 
 struct task;
 struct thread_group;
@@ -42,6 +43,10 @@ bool parent_ignores_sigchld(struct thread_group *parent);
  * the guest stack and points the registers at the handler.
  */
 void signal_deliver(struct task *t, bool in_syscall);
+
+/* Woken whenever a signal is queued to any task: signalfd readers and
+ * pollers wait here (the signal may be blocked, so no task_wake). */
+extern struct waitq signalfd_wait;
 
 /* Group-stop / continue machinery used by signal_deliver and SIGCONT. */
 void group_stop_wait(struct task *t);

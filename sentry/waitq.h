@@ -26,6 +26,10 @@ struct waiter {
 	struct list_head link;
 	struct task *task;
 	uint32_t key;       /* free for the object's use (futex bitset, poll events) */
+	/* Set after waitq_add: wake-ups call func(w) instead of task_wake
+	 * (epoll's callback on a watched file's queue); priv is its data. */
+	void (*func)(struct waiter *w);
+	void *priv;
 };
 
 void waitq_init(struct waitq *wq);

@@ -278,6 +278,8 @@ static int queue_signal(struct sigpending *p, struct thread_group *tg, uint32_t 
 	return 0;
 }
 
+struct waitq signalfd_wait = { LIST_HEAD_INIT(signalfd_wait.waiters) };
+
 static bool wants_signal(int sig, struct task *t)
 {
 	if ((t->blocked & KSIG_BIT(sig)) || !task_live(t))
@@ -331,8 +333,10 @@ static int send_signal(struct task *target, struct thread_group *tg, const struc
 	int r = queue_signal(p, tg, check->cred.uid, info);
 	if (r < 0)
 		return r;
-	if (r == 0)
+	if (r == 0) {
 		complete_signal(sig, target, tg);
+		waitq_wake_all(&signalfd_wait);
+	}
 	return 0;
 }
 

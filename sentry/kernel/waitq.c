@@ -24,6 +24,8 @@ void waitq_free(struct waitq *wq)
 void waitq_add(struct waitq *wq, struct waiter *w, struct task *t)
 {
 	w->task = t;
+	w->func = NULL;
+	w->priv = NULL;
 	list_add_tail(&w->link, &wq->waiters);
 }
 
@@ -34,9 +36,15 @@ void waitq_remove(struct waiter *w)
 
 void waitq_wake_all(struct waitq *wq)
 {
-	struct list_head *p;
-	list_for_each(p, &wq->waiters)
-		task_wake(list_entry(p, struct waiter, link)->task);
+	struct list_head *p, *nx;
+	/* A callback may remove its own waiter, never another one. */
+	list_for_each_safe(p, nx, &wq->waiters) {
+		struct waiter *w = list_entry(p, struct waiter, link);
+		if (w->func)
+			w->func(w);
+		else
+			task_wake(w->task);
+	}
 }
 
 int waitq_wake_n(struct waitq *wq, int n, uint32_t mask)
@@ -47,6 +55,10 @@ int waitq_wake_n(struct waitq *wq, int n, uint32_t mask)
 		if (woken >= n)
 			break;
 		struct waiter *w = list_entry(p, struct waiter, link);
+		if (w->func) {
+			w->func(w);
+			continue;
+		}
 		if (!(w->key & mask))
 			continue;
 		list_del(&w->link);
