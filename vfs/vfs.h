@@ -104,6 +104,15 @@ struct inode_ops {
 	/* Prepare an open file description (set file->fops/priv). */
 	int (*open)(struct inode *inode, struct file *f);
 	void (*evict)(struct inode *inode);  /* last reference dropped */
+	/* Extended attributes (full names, "user.x"); the VFS has checked the
+	 * name, sizes and permissions. NULL: the fs has no xattrs (-EOPNOTSUPP).
+	 * getxattr: value length, copied when size != 0 (-ERANGE if larger).
+	 * setxattr flags: XATTR_CREATE / XATTR_REPLACE.
+	 * listxattr: every name NUL-terminated, same size rule as getxattr. */
+	ssize_t (*getxattr)(struct inode *inode, const char *name, void *buf, size_t size);
+	int (*setxattr)(struct inode *inode, const char *name, const void *val, size_t size, int flags);
+	ssize_t (*listxattr)(struct inode *inode, char *buf, size_t size);
+	int (*removexattr)(struct inode *inode, const char *name);
 };
 
 struct file_ops {

@@ -90,6 +90,17 @@ void flock_release(struct file *f);
 /* ---- tmpfs internals reused by devfs ---- */
 struct super_block *tmpfs_new_typed(const char *fstype, uint64_t size_limit);
 
+/* ---- extended attributes (xattr.c): Linux's checks, then the fs hooks ---- */
+#define XATTR_NAME_MAX_LEN 255
+#define XATTR_SIZE_MAX_LEN 65536
+#define XATTR_LIST_MAX_LEN 65536
+/* p (may be NULL for anonymous files) gives the mount for -EROFS. */
+ssize_t vfs_getxattr(struct task *t, struct inode *i, const char *name, void *buf, size_t size);
+int vfs_setxattr(struct task *t, const struct path *p, struct inode *i, const char *name,
+		 const void *val, size_t size, int flags);
+ssize_t vfs_listxattr(struct task *t, struct inode *i, char *buf, size_t size);
+int vfs_removexattr(struct task *t, const struct path *p, struct inode *i, const char *name);
+
 /* Number of bytes a guest buffer is copied through per step. */
 #define VFS_BOUNCE 65536
 

@@ -29,6 +29,16 @@ struct tmpfs_node {
 	uint64_t cap;
 	/* symlinks */
 	char *target;
+	/* all types */
+	struct tmpfs_xattr *xattrs;   /* singly linked, insertion order */
+	unsigned seals;               /* memfd F_SEAL_* */
+};
+
+struct tmpfs_xattr {
+	struct tmpfs_xattr *next;
+	size_t size;
+	char *value;
+	char name[];
 };
 
 extern const struct inode_ops tmpfs_iops;
@@ -43,5 +53,13 @@ struct inode *tmpfs_inode_new(struct super_block *sb, mode_t mode, const struct 
 /* Resize regular file data (zero-filling growth), with the size limit. */
 int tmpfs_resize(struct inode *i, uint64_t size);
 void tmpfs_touch(struct inode *i, bool mtime);   /* mtime+ctime, or ctime only */
+/* Extended attributes (tmpfs_xattr.c); counted against the size limit. */
+ssize_t tmpfs_getxattr(struct inode *i, const char *name, void *buf, size_t size);
+int tmpfs_setxattr(struct inode *i, const char *name, const void *val, size_t size, int flags);
+ssize_t tmpfs_listxattr(struct inode *i, char *buf, size_t size);
+int tmpfs_removexattr(struct inode *i, const char *name);
+void tmpfs_xattr_free(struct inode *i);
+/* Hole punching / zeroing / preallocation for fallocate (tmpfs_file.c). */
+int tmpfs_fallocate(struct inode *i, int mode, uint64_t off, uint64_t len);
 
 #endif

@@ -304,6 +304,7 @@ static void tmpfs_evict(struct inode *i)
 	}
 	if (n->data)
 		TSB(i)->used -= n->cap;
+	tmpfs_xattr_free(i);
 	free(n->data);
 	free(n->target);
 	free(n);
@@ -322,6 +323,10 @@ const struct inode_ops tmpfs_iops = {
 	.readlink = tmpfs_readlink,
 	.setattr = tmpfs_setattr,
 	.evict = tmpfs_evict,
+	.getxattr = tmpfs_getxattr,
+	.setxattr = tmpfs_setxattr,
+	.listxattr = tmpfs_listxattr,
+	.removexattr = tmpfs_removexattr,
 };
 
 const struct file_ops tmpfs_dir_fops = {
