@@ -1,0 +1,404 @@
+#!/bin/bash
+# tests/e2e/containerd/run.sh [--runtime runc|cvisor] [--cvisor PATH] [-v] [CASE...]
+#
+# Starts a private containerd (own root, state, socket and config.toml), imports
+# a busybox image built from local files, and drives containers through the
+# io.containerd.runc.v2 shim with `ctr`, the runtime binary being runc or cvisor.
+# Every case passes with runc first: that proves the harness. Exit status 0 when
+# every selected case passed, 1 otherwise, 77 when the test cannot run here
+# (not root, containerd/ctr/runc missing). See docs/containerd.md.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+ALL_CASES=(echo exit-status run-tty exec exec-tty ps pause-resume kill delete
+	named-runtime)
+runtime=runc
+cvisor=$root/build/cvisor
+verbose=0
+cases=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runtime) runtime=$2; shift 2 ;;
+	--runtime=*) runtime=${1#*=}; shift ;;
+	--cvisor) cvisor=$2; shift 2 ;;
+	--cvisor=*) cvisor=${1#*=}; shift ;;
+	-v) verbose=1; shift ;;
+	-h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; echo "cases: ${ALL_CASES[*]}"; exit 0 ;;
+	-*) echo "run.sh: unknown flag $1" >&2; exit 2 ;;
+	*) cases+=("$1"); shift ;;
+	esac
+done
+[ ${#cases[@]} -gt 0 ] || cases=("${ALL_CASES[@]}")
+for c in "${cases[@]}"; do
+	[[ " ${ALL_CASES[*]} " == *" $c "* ]] || { echo "run.sh: unknown case $c" >&2; exit 2; }
+done
+
+skip() { echo "run.sh: SKIP: $*" >&2; exit 77; }
+[ "$(id -u)" = 0 ] || skip "containerd needs root"
+for p in containerd ctr runc containerd-shim-runc-v2 script; do
+	command -v $p >/dev/null || skip "$p not installed (scripts/setup.sh installs it)"
+done
+case $runtime in
+runc) bin=$(command -v runc) ;;
+cvisor)
+	bin=$(realpath "$cvisor" 2>/dev/null) && [ -x "$bin" ] ||
+		{ echo "run.sh: cvisor binary not found: $cvisor (build it or pass --cvisor)" >&2; exit 1; }
+	;;
+*) echo "run.sh: --runtime must be runc or cvisor" >&2; exit 2 ;;
+esac
+busybox=/bin/busybox
+file "$busybox" 2>/dev/null | grep -q dynamic && busybox=
+[ -n "$busybox" ] || skip "no static /bin/busybox (package busybox-static)"
+
+W=$(mktemp -d /tmp/cvisor-containerd.XXXXXX)
+chmod 711 "$W"
+ns=cvisor-e2e-$$-$RANDOM   # runc/cvisor state and shim dirs are keyed by namespace
+sock=$W/containerd.sock
+image=docker.io/cvisor/busybox:e2e
+containerd_pid=
+
+log() { [ $verbose = 0 ] || echo "run.sh: $*" >&2; }
+
+# Kill every process whose command line names our socket (the shims) or whose
+# cwd is one of our bundles (runtime processes left behind by a failing
+# runtime): only processes this harness caused to exist.
+kill_ours() {
+	local p cmd cwd
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = $$ ] && continue
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+		cwd=$(readlink "$p/cwd" 2>/dev/null)
+		if [[ $cmd == *"$sock"* || $cwd == /run/containerd/io.containerd.runtime.v2.task/$ns/* ]]; then
+			kill -9 "${p#/proc/}" 2>/dev/null
+		fi
+	done
+}
+
+cleanup() {
+	local rc=$? t m i
+	set +e
+	if [ -n "$containerd_pid" ] && kill -0 "$containerd_pid" 2>/dev/null; then
+		for t in $(c task ls -q 2>/dev/null); do
+			c task kill -a -s KILL "$t" >/dev/null 2>&1
+			c task delete -f "$t" >/dev/null 2>&1
+		done
+		for t in $(c containers ls -q 2>/dev/null); do c containers rm "$t" >/dev/null 2>&1; done
+		kill "$containerd_pid" 2>/dev/null
+		for i in $(seq 50); do kill -0 "$containerd_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$containerd_pid" 2>/dev/null
+		wait "$containerd_pid" 2>/dev/null
+	fi
+	kill_ours
+	# Unmount what containerd left (snapshots, rootfs), deepest first.
+	for i in 1 2 3; do
+		awk '{ print $2 }' /proc/self/mounts | grep -E "^($W|/run/containerd/io.containerd.runtime.v2.task/$ns)(/|$)" |
+			sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+	done
+	rm -rf "$W" "/run/containerd/io.containerd.runtime.v2.task/$ns" "/run/containerd/runc/$ns"
+	for m in /sys/fs/cgroup/*/"$ns" /sys/fs/cgroup/"$ns"; do
+		[ -d "$m" ] && find "$m" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+c() { timeout 30 ctr --address "$sock" --namespace "$ns" "$@"; }
+
+# --- containerd -------------------------------------------------------------
+mkdir -p "$W/root" "$W/state" "$W/opt"
+cat >"$W/config.toml" <<EOF
+version = 2
+root = "$W/root"
+state = "$W/state"
+[grpc]
+  address = "$sock"
+[ttrpc]
+  address = "$sock.ttrpc"
+[debug]
+  level = "info"
+[metrics]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$W/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cvisor]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cvisor.options]
+        BinaryName = "$bin"
+EOF
+
+# A named shim for ctr, which never reads the CRI runtime tables:
+# `--runtime io.containerd.cvisor.v2` runs containerd-shim-cvisor-v2, found on
+# containerd's PATH, which is the runc shim with $bin as its `runc`.
+mkdir -p "$W/bin" "$W/runtime-bin"
+ln -s "$bin" "$W/runtime-bin/runc"
+cat >"$W/bin/containerd-shim-cvisor-v2" <<EOF
+#!/bin/sh
+PATH=$W/runtime-bin:\$PATH exec containerd-shim-runc-v2 "\$@"
+EOF
+chmod +x "$W/bin/containerd-shim-cvisor-v2"
+
+# Start from a known directory with only fds 0-2 (the shim inherits the rest).
+(
+	cd "$W" || exit 1
+	for fd in /proc/self/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+	done
+	PATH=$W/bin:$PATH exec containerd --config "$W/config.toml" </dev/null >"$W/containerd.log" 2>&1
+) &
+containerd_pid=$!
+for i in $(seq 100); do
+	[ -S "$sock" ] && ctr --address "$sock" version >/dev/null 2>&1 && break
+	kill -0 "$containerd_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if ! ctr --address "$sock" version >/dev/null 2>&1; then
+	echo "run.sh: containerd did not start:" >&2
+	tail -20 "$W/containerd.log" >&2
+	exit 1
+fi
+log "containerd $containerd_pid up on $sock, namespace $ns"
+
+# --- image from local files: an OCI image layout tarball ----------------------
+# blob FILE: move FILE into the layout's blobs, print "sha256:HEX SIZE".
+blob() {
+	local d s
+	d=$(sha256sum "$1" | cut -d' ' -f1)
+	s=$(stat -c %s "$1")
+	mv "$1" "$W/oci/blobs/sha256/$d"
+	echo "sha256:$d $s"
+}
+mkdir -p "$W/rootfs/bin" "$W/rootfs/etc" "$W/rootfs/tmp" "$W/rootfs/proc" \
+	"$W/rootfs/dev" "$W/rootfs/sys" "$W/rootfs/run" "$W/oci/blobs/sha256"
+cp "$busybox" "$W/rootfs/bin/busybox"
+for a in $("$busybox" --list); do
+	[ "$a" = busybox ] || ln -s busybox "$W/rootfs/bin/$a"
+done
+echo 'root:x:0:0:root:/:/bin/sh' >"$W/rootfs/etc/passwd"
+echo 'root:x:0:' >"$W/rootfs/etc/group"
+tar --numeric-owner --owner=0 --group=0 --sort=name -C "$W/rootfs" -cf "$W/layer.tar" .
+read -r layer layer_size < <(blob "$W/layer.tar")
+printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
+	"$layer" >"$W/config.json"
+read -r config config_size < <(blob "$W/config.json")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
+	"$config" "$config_size" "$layer" "$layer_size" >"$W/manifest.json"
+read -r manifest manifest_size < <(blob "$W/manifest.json")
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"e2e"}}]}' \
+	"$manifest" "$manifest_size" "$image" >"$W/oci/index.json"
+echo '{"imageLayoutVersion":"1.0.0"}' >"$W/oci/oci-layout"
+tar -C "$W/oci" -cf "$W/image.tar" oci-layout index.json blobs
+if ! out=$(c images import "$W/image.tar" 2>&1) || ! c images ls -q | grep -qx "$image"; then
+	echo "run.sh: image import failed: $out" >&2
+	exit 1
+fi
+log "imported $image"
+
+# --- cases -----------------------------------------------------------------
+RT=(--runtime io.containerd.runc.v2 --runc-binary "$bin")
+failed=()
+current=
+
+# fail MSG: record the failure of the current case, with the shim's view.
+fail() {
+	echo "FAIL $runtime/$current: $*" >&2
+	failed+=("$current")
+	return 1
+}
+expect() { # expect WHAT GOT WANT
+	[ "$2" = "$3" ] || fail "$1: got $(printf %q "$2"), want $(printf %q "$3")"
+}
+task_status() { c task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }'; }
+task_pid() { c task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $2 }'; }
+wait_status() { # wait_status ID STATUS
+	local i
+	for i in $(seq 100); do
+		[ "$(task_status "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "task $1 never became $2 (is $(task_status "$1"))"
+}
+# start_detached ID CMD...: `ctr run -d`, stdout/stderr to $W/ID.log.
+start_detached() {
+	local id=$1 out
+	shift
+	out=$(c run -d --log-uri "file://$W/$id.log" "${RT[@]}" "$image" "$id" "$@" 2>&1) ||
+		{ fail "ctr run -d: $out"; return 1; }
+	wait_status "$id" RUNNING
+}
+# finish ID: kill and delete a detached container.
+finish() {
+	c task kill -s KILL "$1" >/dev/null 2>&1
+	c task delete -f "$1" >/dev/null 2>&1
+	c containers rm "$1" >/dev/null 2>&1
+}
+# in_tty CMD...: run CMD with a terminal on stdin/stdout (ctr -t needs one),
+# CRs dropped. script's stdin stays open and silent: at EOF script would type
+# into the terminal.
+in_tty() {
+	local quiet rc
+	exec {quiet}< <(exec sleep 60)
+	timeout 30 script -qec "$(printf '%q ' "$@")" /dev/null <&$quiet | tr -d '\r'
+	rc=${PIPESTATUS[0]}
+	kill $! 2>/dev/null
+	exec {quiet}<&-
+	return "$rc"
+}
+wait_file() { # wait_file FILE TEXT
+	local i
+	for i in $(seq 100); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "no \"$2\" in $1: $(head -c 300 "$1" 2>/dev/null)"
+}
+
+case_echo() {
+	local out rc
+	out=$(c run --rm "${RT[@]}" "$image" echo1 echo hi 2>&1)
+	rc=$?
+	expect "ctr run echo hi: exit status (output: $out)" "$rc" 0 && expect "ctr run echo hi: output" "$out" hi
+}
+
+case_exit-status() {
+	local out rc
+	out=$(c run --rm "${RT[@]}" "$image" exit1 sh -c 'exit 3' 2>&1)
+	rc=$?
+	expect "ctr run sh -c 'exit 3': exit status (output: $out)" "$rc" 3
+}
+
+case_run-tty() {
+	local out
+	out=$(in_tty ctr --address "$sock" --namespace "$ns" run --rm -t "${RT[@]}" "$image" tty1 \
+		sh -c 'test -t 0 && test -t 1 && echo tty-ok')
+	expect "ctr run -t: output" "$out" tty-ok
+}
+
+case_exec() {
+	local out rc
+	start_detached exec1 sleep 600 || return 1
+	out=$(c task exec --exec-id e1 exec1 echo x 2>&1)
+	rc=$?
+	expect "ctr task exec echo x: exit status (output: $out)" "$rc" 0 &&
+		expect "ctr task exec echo x: output" "$out" x || { finish exec1; return 1; }
+	out=$(c task exec --exec-id e2 exec1 sh -c 'exit 5' 2>&1)
+	rc=$?
+	expect "ctr task exec sh -c 'exit 5': exit status (output: $out)" "$rc" 5
+	rc=$?
+	finish exec1
+	return $rc
+}
+
+case_exec-tty() {
+	local out
+	start_detached exectty1 sleep 600 || return 1
+	out=$(in_tty ctr --address "$sock" --namespace "$ns" task exec -t --exec-id e1 exectty1 \
+		sh -c 'test -t 0 && test -t 1 && echo x')
+	# ctr may add a "resize pty" error when the process ended first: line 1 only.
+	expect "ctr task exec -t: output" "$(head -1 <<<"$out")" x
+	local rc=$?
+	finish exectty1
+	return $rc
+}
+
+case_ps() {
+	local out pid rc=0
+	start_detached ps1 sleep 600 || return 1
+	pid=$(task_pid ps1)
+	out=$(c task ps ps1 2>&1) || fail "ctr task ps: $out" || rc=1
+	if [ $rc = 0 ]; then
+		# PID INFO header, then one line per process; the init pid is listed.
+		awk 'NR > 1 { print $1 }' <<<"$out" | grep -qx "$pid" ||
+			fail "ctr task ps does not list the init pid $pid: $out" || rc=1
+	fi
+	finish ps1
+	return $rc
+}
+
+case_pause-resume() {
+	local out rc=0
+	start_detached pause1 sleep 600 || return 1
+	out=$(c task pause pause1 2>&1) || fail "ctr task pause: $out" || rc=1
+	[ $rc = 0 ] && { wait_status pause1 PAUSED || rc=1; }
+	[ $rc = 0 ] && { out=$(c task resume pause1 2>&1) || fail "ctr task resume: $out" || rc=1; }
+	[ $rc = 0 ] && { wait_status pause1 RUNNING || rc=1; }
+	if [ $rc = 0 ]; then
+		out=$(c task exec --exec-id e1 pause1 echo alive 2>&1)
+		expect "exec after resume" "$out" alive || rc=1
+	fi
+	finish pause1
+	return $rc
+}
+
+case_kill() {
+	local rc out pid
+	# Foreground `ctr run` in the background: its exit status is the task's.
+	c run --rm "${RT[@]}" "$image" kill1 \
+		sh -c 'trap "echo got-term; exit 7" TERM; echo ready; sleep 600 & wait' >"$W/kill1.out" 2>&1 &
+	pid=$!
+	wait_file "$W/kill1.out" ready || { finish kill1; wait $pid; return 1; }
+	out=$(c task kill kill1 2>&1) || fail "ctr task kill: $out"
+	wait $pid
+	rc=$?
+	expect "status of a task killed with SIGTERM (trap exits 7; output: $(tr '\n' ' ' <"$W/kill1.out"))" "$rc" 7 || return 1
+	# SIGKILL with --all on a second container; ctr run reports 128+9.
+	c run --rm "${RT[@]}" "$image" kill2 sh -c 'echo ready; sleep 600' >"$W/kill2.out" 2>&1 &
+	pid=$!
+	wait_file "$W/kill2.out" ready || { finish kill2; wait $pid; return 1; }
+	out=$(c task kill -a -s KILL kill2 2>&1) || fail "ctr task kill -a -s KILL: $out"
+	wait $pid
+	expect "status of a task killed with SIGKILL" "$?" 137
+}
+
+case_delete() {
+	local out rc=0
+	start_detached del1 sleep 600 || return 1
+	out=$(c task delete del1 2>&1) && { fail "ctr task delete of a running task succeeded"; rc=1; }
+	out=$(c task delete -f del1 2>&1) || fail "ctr task delete -f: $out" || rc=1
+	[ -z "$(task_status del1)" ] || fail "task del1 still listed after delete: $(task_status del1)" || rc=1
+	[ ! -e "/run/containerd/runc/$ns/del1" ] || fail "runtime state /run/containerd/runc/$ns/del1 left behind" || rc=1
+	out=$(c containers rm del1 2>&1) || fail "ctr containers rm: $out" || rc=1
+	# A stopped task: plain delete.
+	c run --rm "${RT[@]}" "$image" del2 true >/dev/null 2>&1 || fail "ctr run --rm true failed" || rc=1
+	[ -z "$(c containers ls -q | grep -x del2)" ] || fail "container del2 left after ctr run --rm" || rc=1
+	return $rc
+}
+
+case_named-runtime() {
+	local out rc
+	# The CRI table containerd loaded (plugins ls shows cri ok) and the named shim.
+	out=$(c plugins ls 2>&1 | awk '$2 == "cri" { print $NF }')
+	expect "cri plugin (loads runtimes.cvisor from config.toml)" "$out" ok || return 1
+	out=$(c run --rm --runtime io.containerd.cvisor.v2 "$image" named1 sh -c 'echo named; exit 4' 2>&1)
+	rc=$?
+	expect "ctr run --runtime io.containerd.cvisor.v2: output" "$out" named &&
+		expect "ctr run --runtime io.containerd.cvisor.v2: exit status" "$rc" 4
+}
+
+for current in "${cases[@]}"; do
+	t0=$(date +%s%N)
+	n=${#failed[@]}
+	lines=$(wc -l <"$W/containerd.log")
+	if "case_$current" && [ ${#failed[@]} = "$n" ]; then
+		echo "PASS $runtime/$current ($((($(date +%s%N) - t0) / 1000000)) ms)"
+	else
+		[[ " ${failed[*]} " == *" $current "* ]] || failed+=("$current")
+		# What containerd and the shim said meanwhile (the shim quotes the
+		# runtime's last JSON log line).
+		tail -n +$((lines + 1)) "$W/containerd.log" | grep 'level=error' |
+			grep -v 'copy shim log' | tail -3 | cut -c1-600 | sed 's/^/  containerd: /' >&2
+	fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "run.sh: $runtime: failed: ${failed[*]}" >&2
+	exit 1
+fi
