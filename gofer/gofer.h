@@ -7,7 +7,9 @@
 /* Serve one channel until the peer closes it. rootfd is a directory (any
  * open mode; O_PATH is enough) and stays owned by the caller. With readonly
  * every operation that would modify the tree fails with -EROFS. Returns 0
- * on EOF, -errno on a fatal channel error. Never trusts the peer. */
+ * on EOF, -errno on a fatal channel error. Never trusts the peer. Sets the
+ * process umask to 0. Several channels may be served at once, one thread
+ * each (no state is shared between calls). */
 int gofer_serve(int sock, int rootfd, bool readonly);
 
 /* Confine the gofer process before it serves anything: the place for the

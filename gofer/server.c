@@ -10,6 +10,7 @@
  */
 #include "gofer/gofer.h"
 #include "gofer/protocol.h"
+#include "gofer/server_int.h"
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -21,29 +22,9 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
-#define FID_NONE UINT32_MAX
-
-struct fid_slot {
-	int fd;             /* O_PATH; -1 when free */
-	int parentfd;       /* O_PATH of the parent, for reopening a non-directory */
-	int dirfd;          /* opened for GETDENTS on first use, else -1 */
-	char *name;         /* name in the parent, with parentfd */
-	uint32_t next_free;
-};
-
-struct server {
-	int sock, rootfd;
-	bool readonly;
-	struct fid_slot *fids;     /* GOFER_MAX_FIDS slots */
-	uint32_t used_hw;          /* slots [0, used_hw) have been handed out once */
-	uint32_t free_head;
-	uint8_t *in, *out;         /* GOFER_MSG_MAX each */
-	char *dents;               /* getdents64 buffer */
-};
-
 /* ---- fid table -------------------------------------------------------------- */
 
-static struct fid_slot *fid_get(struct server *s, uint32_t fid)
+struct fid_slot *fid_get(struct server *s, uint32_t fid)
 {
 	if (fid >= s->used_hw || s->fids[fid].fd < 0)
 		return NULL;
@@ -52,7 +33,7 @@ static struct fid_slot *fid_get(struct server *s, uint32_t fid)
 
 /* Take ownership of fd/parentfd/name into a new fid; on failure they are
  * released. Returns the fid or -ENFILE. */
-static int64_t fid_alloc(struct server *s, int fd, int parentfd, char *name)
+int64_t fid_alloc(struct server *s, int fd, int parentfd, char *name)
 {
 	uint32_t fid;
 	if (s->free_head != FID_NONE) {
@@ -72,7 +53,7 @@ static int64_t fid_alloc(struct server *s, int fd, int parentfd, char *name)
 	return fid;
 }
 
-static void fid_release(struct server *s, uint32_t fid)
+void fid_release(struct server *s, uint32_t fid)
 {
 	struct fid_slot *f = &s->fids[fid];
 	close(f->fd);
@@ -88,7 +69,7 @@ static void fid_release(struct server *s, uint32_t fid)
 
 /* ---- replies ------------------------------------------------------------------ */
 
-static void stat_to_wire(const struct stat *st, struct gofer_stat *w)
+void stat_to_wire(const struct stat *st, struct gofer_stat *w)
 {
 	*w = (struct gofer_stat){
 		.dev = st->st_dev, .ino = st->st_ino, .nlink = st->st_nlink,
@@ -101,14 +82,14 @@ static void stat_to_wire(const struct stat *st, struct gofer_stat *w)
 	};
 }
 
-static int fstat_path(int fd, struct stat *st)
+int fstat_path(int fd, struct stat *st)
 {
 	return fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
 /* Handlers build their reply body in s->out and return the size of the
  * whole reply (the header is filled in by the loop), or -errno. */
-static ssize_t reply_fidstat(struct server *s, int64_t fid, const struct stat *st)
+ssize_t reply_fidstat(struct server *s, int64_t fid, const struct stat *st)
 {
 	struct gofer_rep_fidstat *r = (void *)s->out;
 	r->fid = (uint32_t)fid;
@@ -136,27 +117,20 @@ static ssize_t do_attach(struct server *s)
 	return reply_fidstat(s, fid, &st);
 }
 
-static ssize_t do_walk(struct server *s, const struct gofer_req_walk *q)
+int64_t fid_walk(struct server *s, int dirfd, const char *name, struct stat *st)
 {
-	struct fid_slot *dir = fid_get(s, q->fid);
-	if (!dir)
-		return -EBADF;
-	char name[GOFER_NAME_MAX + 1];
-	memcpy(name, q + 1, q->namelen);
-	name[q->namelen] = '\0';
-	int fd = openat(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	struct stat st;
-	int err = fstat_path(fd, &st);
+	int err = fstat_path(fd, st);
 	if (err) {
 		close(fd);
 		return err;
 	}
 	int parentfd = -1;
 	char *saved = NULL;
-	if (!S_ISDIR(st.st_mode)) {
-		parentfd = fcntl(dir->fd, F_DUPFD_CLOEXEC, 0);
+	if (!S_ISDIR(st->st_mode)) {
+		parentfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 		saved = strdup(name);
 		if (parentfd < 0 || !saved) {
 			err = parentfd < 0 ? -errno : -ENOMEM;
@@ -167,7 +141,19 @@ static ssize_t do_walk(struct server *s, const struct gofer_req_walk *q)
 			return err;
 		}
 	}
-	int64_t fid = fid_alloc(s, fd, parentfd, saved);
+	return fid_alloc(s, fd, parentfd, saved);
+}
+
+static ssize_t do_walk(struct server *s, const struct gofer_req_walk *q)
+{
+	struct fid_slot *dir = fid_get(s, q->fid);
+	if (!dir)
+		return -EBADF;
+	char name[GOFER_NAME_MAX + 1];
+	memcpy(name, q + 1, q->namelen);
+	name[q->namelen] = '\0';
+	struct stat st;
+	int64_t fid = fid_walk(s, dir->fd, name, &st);
 	if (fid < 0)
 		return fid;
 	return reply_fidstat(s, fid, &st);
@@ -204,6 +190,32 @@ static int open_type_check(mode_t mode, uint32_t flags)
 	return -EACCES;
 }
 
+int fid_reopen(struct fid_slot *f, const struct stat *st, int flags)
+{
+	struct stat nst;
+	/* O_NONBLOCK: should the name now be a FIFO, the open does not hang. */
+	int host = flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, fd, err = 0;
+	if (S_ISDIR(st->st_mode))
+		fd = openat(f->fd, ".", host);
+	else if (f->parentfd >= 0)
+		fd = openat(f->parentfd, f->name, host);
+	else
+		return -EBADF;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &nst) < 0)
+		err = -errno;
+	else if (nst.st_dev != st->st_dev || nst.st_ino != st->st_ino)
+		err = -ESTALE;
+	else if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, host & ~O_NONBLOCK) < 0)
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 /* Returns the opened fd (>= 0) or -errno. */
 static int open_fid(struct server *s, const struct gofer_req_open *q)
 {
@@ -215,37 +227,21 @@ static int open_fid(struct server *s, const struct gofer_req_open *q)
 		return -EINVAL;
 	if (s->readonly && (acc != O_RDONLY || (flags & O_TRUNC)))
 		return -EROFS;
-	struct stat st, nst;
+	struct stat st;
 	int err = fstat_path(f->fd, &st);
 	if (err)
 		return err;
 	err = open_type_check(st.st_mode, flags);
 	if (err)
 		return err;
-	/* O_NONBLOCK: should the name now be a FIFO, the open does not hang.
-	 * O_TRUNC of a writable open is applied only once the inode is
-	 * known to be the fid's. */
+	/* O_TRUNC of a writable open is applied only once the inode is known
+	 * to be the fid's. */
 	bool trunc = (flags & O_TRUNC) && acc != O_RDONLY;
-	int host = (int)(flags & ~(uint32_t)(trunc ? O_TRUNC : 0)) |
-		   O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-	int fd;
-	if (S_ISDIR(st.st_mode))
-		fd = openat(f->fd, ".", host);
-	else if (f->parentfd >= 0)
-		fd = openat(f->parentfd, f->name, host);
-	else
-		return -EBADF;
+	int fd = fid_reopen(f, &st, (int)(flags & ~(uint32_t)O_TRUNC));
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &nst) < 0)
+		return fd;
+	if (trunc && ftruncate(fd, 0) < 0) {
 		err = -errno;
-	else if (nst.st_dev != st.st_dev || nst.st_ino != st.st_ino)
-		err = -ESTALE;
-	else if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, host & ~O_NONBLOCK) < 0)
-		err = -errno;
-	else if (trunc && ftruncate(fd, 0) < 0)
-		err = -errno;
-	if (err) {
 		close(fd);
 		return err;
 	}
@@ -387,12 +383,8 @@ static ssize_t dispatch(struct server *s, const struct gofer_hdr *h, int *fd_out
 		return do_clunk(s, q);
 	case GOFER_STATFS:
 		return do_statfs(s, q);
-	case GOFER_GETXATTR:
-	case GOFER_LISTXATTR:
-		return -EOPNOTSUPP;
 	default:
-		/* The write operations: this stage serves a read-only tree. */
-		return -EROFS;
+		return gofer_dispatch_write(s, h, fd_out);
 	}
 }
 
@@ -434,6 +426,7 @@ int gofer_serve(int sock, int rootfd, bool readonly)
 	struct server s = { .sock = sock, .rootfd = rootfd, .readonly = readonly,
 			    .free_head = FID_NONE };
 	int ret = -ENOMEM;
+	umask(0);   /* modes of created files are exactly the client's */
 	s.fids = calloc(GOFER_MAX_FIDS, sizeof(*s.fids));
 	s.in = malloc(GOFER_MSG_MAX);
 	s.out = malloc(GOFER_MSG_MAX);

@@ -4,7 +4,9 @@ cvisor_unit_test(gofer
   ${CMAKE_SOURCE_DIR}/tests/unit/fake_gofer_deps.c
   ${CMAKE_SOURCE_DIR}/gofer/proto.c
   ${CMAKE_SOURCE_DIR}/gofer/server.c
+  ${CMAKE_SOURCE_DIR}/gofer/server_write.c
   ${CMAKE_SOURCE_DIR}/gofer/sandbox.c
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/chan.c
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/super.c
-  ${CMAKE_SOURCE_DIR}/vfs/goferfs/file.c)
+  ${CMAKE_SOURCE_DIR}/vfs/goferfs/file.c
+  ${CMAKE_SOURCE_DIR}/vfs/goferfs/ops.c)

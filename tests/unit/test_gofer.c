@@ -512,19 +512,219 @@ Test(gofer_server, getdents_batches)
 				      NULL, 0, NULL, 0), NULL), -ENOTDIR);
 }
 
-Test(gofer_server, write_ops_stubbed)
+static int mk(uint16_t type, uint32_t dir, const char *name, uint32_t flags, uint32_t mode,
+	      uint32_t *fid, int *fd)
 {
-	uint32_t root = attach();
 	struct gofer_req_create *q = (void *)req;
 	memset(q, 0, sizeof(*q));
-	q->dirfid = root;
-	q->mode = 0644;
-	q->namelen = 3;
-	cr_assert_eq(call(gofer_build(req, sizeof(*q), GOFER_MKDIR, next_tag++,
-				      "new", 3, NULL, 0), NULL), -EROFS);
+	q->dirfid = dir;
+	q->flags = flags;
+	q->mode = mode;
+	q->namelen = (uint16_t)strlen(name);
+	int err = call(gofer_build(req, sizeof(*q), type, next_tag++, name, strlen(name),
+				   NULL, 0), fd);
+	if (!err && fid)
+		*fid = ((struct gofer_rep_fidstat *)rep)->fid;
+	return err;
+}
+
+static int rename2(uint32_t od, const char *o, uint32_t nd, const char *n, uint32_t flags)
+{
+	struct gofer_req_rename *q = (void *)req;
+	memset(q, 0, sizeof(*q));
+	q->olddirfid = od;
+	q->newdirfid = nd;
+	q->flags = flags;
+	q->oldnamelen = (uint16_t)strlen(o);
+	q->newnamelen = (uint16_t)strlen(n);
+	return call(gofer_build(req, sizeof(*q), GOFER_RENAME, next_tag++, o, strlen(o), n,
+				strlen(n)), NULL);
+}
+
+static int unlink2(uint32_t dir, const char *name, uint32_t flags)
+{
+	struct gofer_req_unlink *q = (void *)req;
+	memset(q, 0, sizeof(*q));
+	q->dirfid = dir;
+	q->flags = flags;
+	q->namelen = (uint16_t)strlen(name);
+	return call(gofer_build(req, sizeof(*q), GOFER_UNLINK, next_tag++, name, strlen(name),
+				NULL, 0), NULL);
+}
+
+static void host_path(char *p, size_t len, const char *rel)
+{
+	snprintf(p, len, "%s/%s", root_path, rel);
+}
+
+Test(gofer_server, create_mkdir_mknod)
+{
+	uint32_t root = attach(), fid, dfid;
+	int fd = -1;
 	char p[512];
-	snprintf(p, sizeof(p), "%s/new", root_path);
-	cr_assert_eq(access(p, F_OK), -1);
+	struct stat st;
+	cr_assert_eq(mk(GOFER_CREATE, root, "new", O_RDWR, 0640, &fid, &fd), 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "abc", 3), 3);
+	close(fd);
+	host_path(p, sizeof(p), "new");
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(st.st_mode, S_IFREG | 0640);
+	cr_assert_eq(st.st_size, 3);
+	/* CREATE never opens an existing file (nor a FIFO or a device). */
+	cr_assert_eq(mk(GOFER_CREATE, root, "new", O_RDWR, 0640, NULL, &fd), -EEXIST);
+	cr_assert_eq(mk(GOFER_CREATE, root, "fifo", O_RDWR, 0640, NULL, &fd), -EEXIST);
+	cr_assert_eq(mk(GOFER_CREATE, root, "link", O_RDWR, 0640, NULL, &fd), -EEXIST);
+	cr_assert_eq(mk(GOFER_MKDIR, root, "sub", 0, 0710, &dfid, NULL), 0);
+	host_path(p, sizeof(p), "sub");
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0710);
+	cr_assert_eq(mk(GOFER_MKNOD, dfid, "pipe", 0, S_IFIFO | 0600, NULL, NULL), 0);
+	cr_assert_eq(mk(GOFER_MKNOD, dfid, "sock", 0, S_IFSOCK | 0600, NULL, NULL), 0);
+	cr_assert_eq(mk(GOFER_MKNOD, dfid, "null", 0, S_IFCHR | 0600, NULL, NULL), -EPERM);
+	cr_assert_eq(mk(GOFER_MKNOD, dfid, "blk", 0, S_IFBLK | 0600, NULL, NULL), -EPERM);
+	host_path(p, sizeof(p), "sub/pipe");
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_assert(S_ISFIFO(st.st_mode));
+	/* Only fids of directories take names. */
+	cr_assert_eq(mk(GOFER_MKDIR, fid, "x", 0, 0700, NULL, NULL), -EBADF);
+	/* Bad names never reach the host. */
+	cr_assert_eq(mk(GOFER_MKDIR, root, "..", 0, 0700, NULL, NULL), -EINVAL);
+	cr_assert_eq(mk(GOFER_MKDIR, root, "a/b", 0, 0700, NULL, NULL), -EINVAL);
+}
+
+Test(gofer_server, symlink_link_unlink)
+{
+	uint32_t root = attach(), fid;
+	char p[512], buf[64];
+	struct gofer_req_symlink *q = (void *)req;
+	memset(q, 0, sizeof(*q));
+	q->dirfid = root;
+	q->namelen = 2;
+	q->targetlen = 4;
+	cr_assert_eq(call(gofer_build(req, sizeof(*q), GOFER_SYMLINK, next_tag++, "sl", 2,
+				      "file", 4), NULL), 0);
+	host_path(p, sizeof(p), "sl");
+	ssize_t n = readlink(p, buf, sizeof(buf));
+	cr_assert_eq(n, 4);
+	cr_assert(!memcmp(buf, "file", 4));
+
+	/* LINK of a symlink links the symlink itself, never its target. */
+	cr_assert_eq(walk(root, "escape", &fid), 0);
+	struct gofer_req_link *l = (void *)req;
+	memset(l, 0, sizeof(*l));
+	l->dirfid = root;
+	l->fid = fid;
+	l->namelen = 3;
+	cr_assert_eq(call(gofer_build(req, sizeof(*l), GOFER_LINK, next_tag++, "hl2", 3,
+				      NULL, 0), NULL), 0);
+	struct stat st;
+	host_path(p, sizeof(p), "hl2");
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_assert(S_ISLNK(st.st_mode));
+
+	cr_assert_eq(unlink2(root, "dir", 0), -EISDIR);
+	cr_assert_eq(unlink2(root, "dir", AT_REMOVEDIR), -ENOTEMPTY);
+	cr_assert_eq(unlink2(root, "hl2", 0), 0);
+	cr_assert_eq(lstat(p, &st), -1);
+	cr_assert_eq(unlink2(root, "sl", 0x1234), -EINVAL);
+}
+
+Test(gofer_server, rename_keeps_fids_usable)
+{
+	uint32_t root = attach(), fid, sub;
+	int fd = -1;
+	cr_assert_eq(walk(root, "file", &fid), 0);
+	cr_assert_eq(mk(GOFER_MKDIR, root, "sub", 0, 0755, &sub, NULL), 0);
+	cr_assert_eq(rename2(root, "file", sub, "moved", 0), 0);
+	/* The fid follows its file: OPEN reopens it at the new name. */
+	cr_assert_eq(open_fid(fid, O_RDONLY, &fd), 0);
+	char buf[32] = { 0 };
+	cr_assert_eq(read(fd, buf, sizeof(buf)), 12);
+	close(fd);
+	cr_assert_eq(rename2(sub, "moved", root, "link", RENAME_NOREPLACE), -EEXIST);
+	cr_assert_eq(rename2(sub, "moved", root, "link", RENAME_EXCHANGE), 0);
+	cr_assert_eq(open_fid(fid, O_RDONLY, &fd), 0);
+	close(fd);
+	cr_assert_eq(rename2(sub, "x", root, "y", RENAME_EXCHANGE | RENAME_NOREPLACE), -EINVAL);
+}
+
+Test(gofer_server, setattr_and_fsync)
+{
+	uint32_t root = attach(), fid, lfid;
+	char p[512];
+	struct stat st;
+	cr_assert_eq(walk(root, "file", &fid), 0);
+	struct gofer_req_setattr *q = (void *)req;
+	memset(q, 0, sizeof(*q));
+	q->fid = fid;
+	q->valid = (1 << 0) | (1 << 3) | (1 << 4) | (1 << 5);   /* mode size atime mtime */
+	q->mode = 0600;
+	q->size = 5;
+	q->atime_sec = 1000;
+	q->mtime_sec = 2000;
+	q->mtime_nsec = 7;
+	cr_assert_eq(call(gofer_build(req, sizeof(*q), GOFER_SETATTR, next_tag++, NULL, 0,
+				      NULL, 0), NULL), 0);
+	host_path(p, sizeof(p), "file");
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	cr_assert_eq(st.st_size, 5);
+	cr_assert_eq(st.st_atime, 1000);
+	cr_assert_eq(st.st_mtim.tv_sec, 2000);
+	cr_assert_eq(st.st_mtim.tv_nsec, 7);
+	/* UTIME_OMIT leaves a time alone; a symlink's mode cannot change and
+	 * its target is never touched. */
+	q->valid = 1 << 5;
+	q->mtime_nsec = UTIME_OMIT;
+	cr_assert_eq(call(gofer_build(req, sizeof(*q), GOFER_SETATTR, next_tag++, NULL, 0,
+				      NULL, 0), NULL), 0);
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(st.st_mtim.tv_sec, 2000);
+	cr_assert_eq(walk(root, "escape", &lfid), 0);
+	q->fid = lfid;
+	q->valid = 1 << 0;
+	q->mode = 0777;
+	cr_assert_neq(call(gofer_build(req, sizeof(*q), GOFER_SETATTR, next_tag++, NULL, 0,
+				       NULL, 0), NULL), 0);
+	cr_assert_eq(stat(outside_path, &st), 0);
+	cr_assert_neq(st.st_mode & 0777, 0777);
+	q->valid = 1 << 3;
+	q->size = 0;
+	cr_assert_eq(call(gofer_build(req, sizeof(*q), GOFER_SETATTR, next_tag++, NULL, 0,
+				      NULL, 0), NULL), -EINVAL);
+	cr_assert_eq(stat(outside_path, &st), 0);
+	cr_assert_gt(st.st_size, 0);
+	cr_assert_eq(call_fid(GOFER_FSYNC, fid), 0);
+}
+
+Test(gofer_server, user_xattrs_only)
+{
+	uint32_t root = attach(), fid;
+	cr_assert_eq(walk(root, "file", &fid), 0);
+	struct gofer_req_xattr *q = (void *)req;
+	memset(q, 0, sizeof(*q));
+	q->fid = fid;
+	q->namelen = 8;
+	q->valuelen = 3;
+	int err = call(gofer_build(req, sizeof(*q), GOFER_SETXATTR, next_tag++, "user.foo", 8,
+				   "bar", 3), NULL);
+	if (err == -EOPNOTSUPP)
+		return;   /* the host filesystem (tmpfs without user xattrs) */
+	cr_assert_eq(err, 0);
+	q->valuelen = 0;
+	cr_assert_eq(call(gofer_build(req, sizeof(*q), GOFER_GETXATTR, next_tag++, "user.foo", 8,
+				      NULL, 0), NULL), 0);
+	const struct gofer_rep_data *r = (const void *)rep;
+	cr_assert_eq(r->len, 3);
+	cr_assert(!memcmp(r + 1, "bar", 3));
+	q->namelen = 12;
+	cr_assert_eq(call(gofer_build(req, sizeof(*q), GOFER_GETXATTR, next_tag++,
+				      "trusted.foo1", 12, NULL, 0), NULL), -EOPNOTSUPP);
+	cr_assert_eq(call_fid(GOFER_LISTXATTR, fid), 0);
+	q->namelen = 8;
+	cr_assert_eq(call(gofer_build(req, sizeof(*q), GOFER_REMOVEXATTR, next_tag++, "user.foo", 8,
+				      NULL, 0), NULL), 0);
 }
 
 Test(gofer_server, fid_table_bounded)
@@ -599,6 +799,14 @@ Test(gofer_ro, refuses_writes)
 	cr_assert_eq(open_fid(fid, O_RDONLY | O_TRUNC, &fd), -EROFS);
 	cr_assert_eq(open_fid(fid, O_RDONLY, &fd), 0);
 	close(fd);
+	cr_assert_eq(mk(GOFER_MKDIR, root, "new", 0, 0755, NULL, NULL), -EROFS);
+	cr_assert_eq(mk(GOFER_CREATE, root, "new", O_RDWR, 0644, NULL, &fd), -EROFS);
+	cr_assert_eq(unlink2(root, "file", 0), -EROFS);
+	cr_assert_eq(rename2(root, "file", root, "x", 0), -EROFS);
+	cr_assert_eq(call_fid(GOFER_FSYNC, fid), -EROFS);
+	char p[512];
+	host_path(p, sizeof(p), "new");
+	cr_assert_eq(access(p, F_OK), -1);
 }
 
 /* Host device nodes are never opened. */
@@ -721,6 +929,54 @@ Test(goferfs, lookup_read_iterate)
 	inode_put(link);
 	inode_put(fifo);
 	inode_put(dir);
+	dentry_put(sb->root);
+	goferfs_destroy(sb);
+}
+
+Test(goferfs_rw, write_operations, .init = setup_rw, .fini = cleanup)
+{
+	struct super_block *sb = goferfs_new(sock, false);
+	cr_assert_not_null(sb);
+	struct inode *root = sb->root->inode, *f, *d, *l, *n;
+	char p[512], buf[32] = { 0 };
+	struct stat st;
+	int err;
+	cr_assert_eq(root->iops->create(root, "made", S_IFREG | 0604, NULL, &f), 0);
+	struct file *fl = fake_open(f, O_WRONLY, &err);
+	cr_assert_eq(err, 0);
+	uint64_t pos = 0;
+	cr_assert_eq(fl->fops->write(fl, "data", 4, &pos), 4);
+	fake_close(fl);
+	host_path(p, sizeof(p), "made");
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(st.st_mode, S_IFREG | 0604);
+	cr_assert_eq(st.st_ino, f->ino);
+	cr_assert_eq(root->iops->mkdir(root, "d", S_IFDIR | 0700, NULL, &d), 0);
+	cr_assert(S_ISDIR(d->mode));
+	cr_assert_eq(root->iops->rename(root, "made", d, "moved", 0), 0);
+	fl = fake_open(f, O_RDONLY, &err);   /* the fid followed the rename */
+	cr_assert_eq(err, 0);
+	pos = 0;
+	cr_assert_eq(fl->fops->read(fl, buf, sizeof(buf), &pos), 4);
+	fake_close(fl);
+	cr_assert_eq(d->iops->symlink(d, "sl", "moved", NULL, &l), 0);
+	cr_assert(S_ISLNK(l->mode));
+	cr_assert_eq(d->iops->link(d, "hard", f), 0);
+	cr_assert_eq(f->nlink, 2);
+	struct iattr ia = { .valid = ATTR_SIZE | ATTR_MODE, .size = 1, .mode = 0600 };
+	cr_assert_eq(f->iops->setattr(f, &ia), 0);
+	cr_assert_eq(f->size, 1);
+	cr_assert_eq(f->mode, S_IFREG | 0600);
+	cr_assert_eq(d->iops->mknod(d, "dev", S_IFCHR | 0600, 0x0103, NULL, &n), -EPERM);
+	cr_assert_eq(d->iops->unlink(d, "hard", f), 0);
+	cr_assert_eq(d->iops->unlink(d, "moved", f), 0);
+	cr_assert_eq(d->iops->unlink(d, "sl", l), 0);
+	cr_assert_eq(root->iops->rmdir(root, "d", d), 0);
+	host_path(p, sizeof(p), "d");
+	cr_assert_eq(access(p, F_OK), -1);
+	inode_put(f);
+	inode_put(l);
+	inode_put(d);
 	dentry_put(sb->root);
 	goferfs_destroy(sb);
 }

@@ -26,6 +26,7 @@ struct goferfs_sb {
 
 struct goferfs_inode {
 	uint32_t fid;
+	int created_fd;                 /* read-write fd donated by CREATE, until the first open */
 	uint64_t stat_ns;               /* CLOCK_MONOTONIC of the last refresh */
 };
 
@@ -44,6 +45,26 @@ int goferfs_fill_inode(struct inode *i, const struct gofer_stat *st);
 uint64_t goferfs_now_ns(void);
 
 extern const struct file_ops goferfs_reg_ops, goferfs_dir_ops;
+
+/* An inode for the fid + stat of an ATTACH/WALK/CREATE/MKDIR/MKNOD/SYMLINK
+ * reply in the channel's reply buffer (the fid is clunked on failure). */
+int goferfs_inode_from_reply(struct super_block *sb, struct inode **out);
+
+/* The write operations (ops.c). */
+int goferfs_create(struct inode *dir, const char *name, mode_t mode, const struct cred *c,
+		   struct inode **out);
+int goferfs_mkdir(struct inode *dir, const char *name, mode_t mode, const struct cred *c,
+		  struct inode **out);
+int goferfs_mknod(struct inode *dir, const char *name, mode_t mode, dev_t rdev,
+		  const struct cred *c, struct inode **out);
+int goferfs_symlink(struct inode *dir, const char *name, const char *target,
+		    const struct cred *c, struct inode **out);
+int goferfs_link(struct inode *dir, const char *name, struct inode *target);
+int goferfs_unlink(struct inode *dir, const char *name, struct inode *victim);
+int goferfs_rmdir(struct inode *dir, const char *name, struct inode *victim);
+int goferfs_rename(struct inode *odir, const char *oname, struct inode *ndir,
+		   const char *nname, unsigned flags);
+int goferfs_setattr(struct inode *i, const struct iattr *ia);
 
 /* Free a goferfs super block once its root dentry and every inode are gone
  * (the root mount normally lives as long as the sandbox). The channel fd

@@ -69,7 +69,7 @@ static void clunk(struct super_block *sb, uint32_t fid)
 }
 
 /* An inode for the fid + stat of a WALK/ATTACH reply in ch->rep. */
-static int inode_from_reply(struct super_block *sb, struct inode **out)
+int goferfs_inode_from_reply(struct super_block *sb, struct inode **out)
 {
 	const struct gofer_rep_fidstat *r = GSB(sb)->ch.rep;
 	uint32_t fid = r->fid;
@@ -83,6 +83,7 @@ static int inode_from_reply(struct super_block *sb, struct inode **out)
 	}
 	if (i && gi) {
 		gi->fid = fid;
+		gi->created_fd = -1;
 		i->priv = gi;
 		err = goferfs_fill_inode(i, &r->st);
 		i->iops = &goferfs_iops;    /* from here on evict clunks the fid */
@@ -116,7 +117,7 @@ static int goferfs_lookup(struct inode *dir, const char *name, struct inode **ou
 					    name, len, NULL, 0), NULL);
 	if (err)
 		return err;
-	return inode_from_reply(dir->sb, out);
+	return goferfs_inode_from_reply(dir->sb, out);
 }
 
 static int goferfs_readlink(struct inode *i, char *buf, size_t len)
@@ -178,15 +179,21 @@ static int goferfs_open(struct inode *i, struct file *f)
 	int *hostfd = malloc(sizeof(*hostfd));
 	if (!hostfd)
 		return -ENOMEM;
-	struct gofer_chan *ch = &gs->ch;
-	struct gofer_req_open *q = ch->req;
-	q->fid = GI(i)->fid;
-	q->flags = wire_open_flags(f->flags);
-	int err = gofer_rpc(ch, gofer_build(q, sizeof(*q), GOFER_OPEN, ++ch->tag,
-					    NULL, 0, NULL, 0), hostfd);
-	if (err) {
-		free(hostfd);
-		return err;
+	if (GI(i)->created_fd >= 0) {
+		/* The read-write fd CREATE donated serves the first open. */
+		*hostfd = GI(i)->created_fd;
+		GI(i)->created_fd = -1;
+	} else {
+		struct gofer_chan *ch = &gs->ch;
+		struct gofer_req_open *q = ch->req;
+		q->fid = GI(i)->fid;
+		q->flags = wire_open_flags(f->flags);
+		int err = gofer_rpc(ch, gofer_build(q, sizeof(*q), GOFER_OPEN, ++ch->tag,
+						    NULL, 0, NULL, 0), hostfd);
+		if (err) {
+			free(hostfd);
+			return err;
+		}
 	}
 	/* A regular file, or the gofer is lying: the fd is only ever used
 	 * with pread/pwrite/fstat/fsync, but refuse anything else anyway. */
@@ -209,12 +216,23 @@ static void goferfs_evict(struct inode *i)
 	if (!gi)
 		return;
 	clunk(i->sb, gi->fid);
+	if (gi->created_fd >= 0)
+		close(gi->created_fd);
 	free(gi);
 	i->priv = NULL;
 }
 
 static const struct inode_ops goferfs_iops = {
 	.lookup = goferfs_lookup,
+	.create = goferfs_create,
+	.mkdir = goferfs_mkdir,
+	.mknod = goferfs_mknod,
+	.symlink = goferfs_symlink,
+	.link = goferfs_link,
+	.unlink = goferfs_unlink,
+	.rmdir = goferfs_rmdir,
+	.rename = goferfs_rename,
+	.setattr = goferfs_setattr,
 	.readlink = goferfs_readlink,
 	.revalidate = goferfs_revalidate,
 	.open = goferfs_open,
@@ -273,7 +291,7 @@ struct super_block *goferfs_new(int gofer_fd, bool readonly)
 	if (gofer_rpc(&gs->ch, gofer_build(q, sizeof(*q), GOFER_ATTACH, ++gs->ch.tag,
 					   NULL, 0, NULL, 0), NULL) < 0)
 		goto fail;
-	if (inode_from_reply(sb, &root) < 0)
+	if (goferfs_inode_from_reply(sb, &root) < 0)
 		goto fail;
 	if (!S_ISDIR(root->mode))
 		goto fail;
