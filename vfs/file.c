@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "vfs_impl.h"
+#include "fsnotify.h"
 #include "anon/anon.h"
 
 struct file *file_new(const struct path *p, struct inode *inode, const struct file_ops *ops, int flags)
@@ -37,6 +38,7 @@ void file_put(struct file *f)
 	if (!f || --f->refs > 0)
 		return;
 	flock_release(f);
+	fsnotify_close(f);
 	if (eventpoll_release)   /* weak: unit tests may link without epoll */
 		eventpoll_release(f);
 	if (f->fops && f->fops->release)

@@ -107,9 +107,10 @@ void fsnotify_dentry(struct dentry *d, uint32_t mask)
 	if (list_empty(&watches) || !d || !d->inode)
 		return;
 	uint32_t isdir = S_ISDIR(d->inode->mode) ? IN_ISDIR : 0;
-	notify(d->inode, mask | isdir, 0, NULL);
+	/* Like Linux: the parent's (named) event comes first. */
 	if (d->parent != d && !d->deleted && d->parent->inode)
 		notify(d->parent->inode, mask | isdir, 0, d->name);
+	notify(d->inode, mask | isdir, 0, NULL);
 }
 
 void fsnotify_name(struct inode *dir, const char *name, struct inode *child, uint32_t mask,
@@ -122,16 +123,19 @@ void fsnotify_name(struct inode *dir, const char *name, struct inode *child, uin
 
 void fsnotify_delete_self(struct inode *i)
 {
+	if (!list_empty(&watches) && i)
+		notify(i, IN_DELETE_SELF, 0, NULL);
+}
+
+void fsnotify_gone(struct inode *i)
+{
 	struct list_head *pos, *nx;
 	if (list_empty(&watches) || !i)
 		return;
 	list_for_each_safe(pos, nx, &watches) {
 		struct watch *w = list_entry(pos, struct watch, link);
-		if (w->inode != i)
-			continue;
-		if (w->mask & IN_DELETE_SELF)
-			inotify_queue(w->in, w->wd, IN_DELETE_SELF, 0, NULL);
-		watch_free(w, true);
+		if (w->inode == i)
+			watch_free(w, true);
 	}
 }
 

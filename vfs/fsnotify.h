@@ -20,8 +20,10 @@ void fsnotify_inode(struct inode *i, uint32_t mask);
  * child is the inode named (IN_ISDIR is added for directories). */
 void fsnotify_name(struct inode *dir, const char *name, struct inode *child, uint32_t mask,
 		   uint32_t cookie);
-/* The inode lost its last link: IN_DELETE_SELF then IN_IGNORED to its watches. */
+/* The inode lost its last link: IN_DELETE_SELF to its watches; then
+ * (after the directory's IN_DELETE) fsnotify_gone: IN_IGNORED, watches dropped. */
 void fsnotify_delete_self(struct inode *i);
+void fsnotify_gone(struct inode *i);   /* Linux evicts first: before IN_DELETE */
 /* Open / close of a file description (IN_OPEN, IN_CLOSE_WRITE/NOWRITE). */
 void fsnotify_open(struct file *f);
 void fsnotify_close(struct file *f);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vfs_impl.h"
+#include "fsnotify.h"
 #include "pipe/pipe.h"
 #include "../sentry/task.h"
 
@@ -32,7 +33,10 @@ int vfs_truncate_inode(struct task *t, struct inode *inode, uint64_t size)
 	if (!inode->iops || !inode->iops->setattr)
 		return -EPERM;
 	ia.mtime = ia.ctime = vfs_now();
-	return inode->iops->setattr(inode, &ia);
+	int err = inode->iops->setattr(inode, &ia);
+	if (!err)
+		fsnotify_inode(inode, IN_MODIFY);
+	return err;
 }
 
 int vfs_do_open(struct task *t, const struct path *p, int flags, bool created, struct file **out)
@@ -101,6 +105,7 @@ int vfs_do_open(struct task *t, const struct path *p, int flags, bool created, s
 			return err;
 		}
 	}
+	fsnotify_open(f);
 	*out = f;
 	return 0;
 }
@@ -127,6 +132,7 @@ static int create_file(struct task *t, struct path *parent, const char *name, mo
 	err = dir->iops->create(dir, name, S_IFREG | (mode & 07777 & ~umask), c, &inode);
 	if (err)
 		return err;
+	fsnotify_name(dir, name, inode, IN_CREATE, 0);
 	out->dentry = dentry_new(parent->dentry, name, inode);
 	inode_put(inode);
 	if (!out->dentry)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/vfs.h>
 #include "vfs_impl.h"
+#include "fsnotify.h"
 #include "../sentry/task.h"
 
 static const struct cred *task_cred(struct task *t)
@@ -102,6 +103,7 @@ static int do_create(struct task *t, int dirfd, const char *path, enum create_ki
 	}
 	if (err)
 		goto out;
+	fsnotify_name(dir, last, inode, IN_CREATE, 0);
 	d = dentry_new(parent.dentry, last, inode);
 	inode_put(inode);
 	if (d)
@@ -189,8 +191,17 @@ static int do_remove(struct task *t, int dirfd, const char *path, bool rmdir)
 		err = dir->iops->rmdir ? dir->iops->rmdir(dir, last, victim) : -EPERM;
 	else
 		err = dir->iops->unlink ? dir->iops->unlink(dir, last, victim) : -EPERM;
-	if (!err)
+	if (!err) {
+		bool gone = !victim->nlink || rmdir;
+		if (!rmdir)
+			fsnotify_inode(victim, IN_ATTRIB);
+		if (gone) {
+			fsnotify_delete_self(victim);
+			fsnotify_gone(victim);
+		}
+		fsnotify_name(dir, last, victim, IN_DELETE, 0);
 		dentry_unhash(d);
+	}
 out:
 	if (d)
 		dentry_put(d);
@@ -266,6 +277,26 @@ static int rename_checks(struct task *t, struct path *op, struct dentry *od, str
 	return 0;
 }
 
+static void notify_rename(struct inode *odir, const char *oname, struct inode *moved,
+			  struct inode *ndir, const char *nname, struct inode *other, unsigned flags)
+{
+	uint32_t cookie = fsnotify_next_cookie();
+	fsnotify_name(odir, oname, moved, IN_MOVED_FROM, cookie);
+	fsnotify_name(ndir, nname, moved, IN_MOVED_TO, cookie);
+	fsnotify_inode(moved, IN_MOVE_SELF);
+	if (!other)
+		return;
+	if (flags & RENAME_EXCHANGE) {
+		cookie = fsnotify_next_cookie();
+		fsnotify_name(ndir, nname, other, IN_MOVED_FROM, cookie);
+		fsnotify_name(odir, oname, other, IN_MOVED_TO, cookie);
+		fsnotify_inode(other, IN_MOVE_SELF);
+	} else if (other != moved && (!other->nlink || S_ISDIR(other->mode))) {
+		fsnotify_delete_self(other);
+		fsnotify_gone(other);
+	}
+}
+
 int vfs_rename(struct task *t, int odfd, const char *opath, int ndfd, const char *npath,
 	       unsigned flags)
 {
@@ -317,6 +348,7 @@ int vfs_rename(struct task *t, int odfd, const char *opath, int ndfd, const char
 		? odir->iops->rename(odir, olast, ndir, nlast, flags) : -EPERM;
 	if (err)
 		goto out;
+	notify_rename(odir, olast, od->inode, ndir, nlast, nd ? nd->inode : NULL, flags);
 	if (flags & RENAME_EXCHANGE) {
 		dentry_move(od, np.dentry, nlast);
 		dentry_move(nd, op.dentry, olast);
@@ -378,6 +410,8 @@ int vfs_link(struct task *t, int odfd, const char *opath, int ndfd, const char *
 	else
 		err = dir->iops->link(dir, last, inode);
 	if (!err) {
+		fsnotify_inode(inode, IN_ATTRIB);
+		fsnotify_name(dir, last, inode, IN_CREATE, 0);
 		d = dentry_new(parent.dentry, last, inode);
 		if (d)
 			dentry_put(d);
@@ -395,6 +429,28 @@ int vfs_readlink(struct task *t, const struct path *p, char *buf, size_t len)
 		return -EINVAL;
 	vfs_revalidate(i);
 	return i->iops->readlink(i, buf, len);
+}
+
+/* Linux's fsnotify_change(): which event an attribute change reports. */
+static void notify_change(const struct path *p, struct inode *i, unsigned valid)
+{
+	uint32_t mask = 0;
+	if (valid & (ATTR_UID | ATTR_GID | ATTR_MODE))
+		mask |= IN_ATTRIB;
+	if (valid & ATTR_SIZE)
+		mask |= IN_MODIFY;
+	if ((valid & (ATTR_ATIME | ATTR_MTIME)) == (ATTR_ATIME | ATTR_MTIME))
+		mask |= IN_ATTRIB;
+	else if (valid & ATTR_ATIME)
+		mask |= IN_ACCESS;
+	else if (valid & ATTR_MTIME)
+		mask |= IN_MODIFY;
+	if (!mask)
+		return;
+	if (p && p->dentry)
+		fsnotify_dentry(p->dentry, mask);
+	else
+		fsnotify_inode(i, mask);
 }
 
 int vfs_setattr(struct task *t, const struct path *p, struct inode *i, struct iattr *ia)
@@ -427,9 +483,13 @@ int vfs_setattr(struct task *t, const struct path *p, struct inode *i, struct ia
 	}
 	if (!i->iops || !i->iops->setattr)
 		return -EPERM;
+	unsigned valid = ia->valid;
 	ia->valid |= ATTR_CTIME;
 	ia->ctime = vfs_now();
-	return i->iops->setattr(i, ia);
+	int err = i->iops->setattr(i, ia);
+	if (!err)
+		notify_change(p, i, valid);
+	return err;
 }
 
 int vfs_statfs(struct inode *i, struct statfs *st)

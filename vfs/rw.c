@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <unistd.h>
 #include "vfs_impl.h"
+#include "fsnotify.h"
 
 #define MAX_RW_COUNT (INT_MAX & ~4095L)   /* Linux clamps one transfer to this */
 
@@ -42,7 +43,10 @@ ssize_t vfs_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
 	/* Like Linux, O_APPEND also moves pwrite to the end. */
 	if ((f->flags & O_APPEND) && file_type_is(f, S_IFREG))
 		*pos = f->inode->size;
-	return f->fops->write(f, buf, len, pos);
+	ssize_t n = f->fops->write(f, buf, len, pos);
+	if (n > 0)
+		fsnotify_modify(f);
+	return n;
 }
 
 ssize_t kernel_pread(struct file *f, void *buf, size_t len, uint64_t off)
