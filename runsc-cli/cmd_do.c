@@ -1,7 +1,14 @@
 /*
  * `cvisor do [flags] [--] CMD [ARG...]`: run CMD in a fresh sandbox whose
- * root is the host's / served read-only by a gofer process; /tmp is a
- * sandbox tmpfs. The exit status is the guest's (128+N if killed by N).
+ * root is the host's / served by a gofer process; /tmp is a sandbox tmpfs.
+ * The exit status is the guest's (128+N if killed by N).
+ *
+ * Root flags (docs/overlay.md):
+ *   --overlay[=true]      default: the host / read-only under a private tmpfs;
+ *   --overlay2=root:memory  changes stay in the sandbox
+ *   --overlay=none|false  the host / read-write: changes reach the host
+ *   --overlay2=none
+ *   --rootfs-readonly[=true]  the host / read-only, no overlay (EROFS)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,12 +22,13 @@
 #include <sys/wait.h>
 #include "runsc-cli/cli.h"
 #include "sentry/boot.h"
+#include "vfs/vfs.h"
 
 extern char **environ;
 
-/* Fork+exec `cvisor gofer` serving / read-only on one end of a socketpair;
- * returns the sentry's end. */
-static int start_gofer(pid_t *pid)
+/* Fork+exec `cvisor gofer` serving / (read-only unless readonly is false)
+ * on one end of a socketpair; returns the sentry's end. */
+static int start_gofer(pid_t *pid, bool readonly)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -42,7 +50,8 @@ static int start_gofer(pid_t *pid)
 			dup2(devnull, 0);
 			dup2(devnull, 1);
 		}
-		execl("/proc/self/exe", "cvisor", "gofer", fdarg, "--root=/", "--readonly", (char *)NULL);
+		execl("/proc/self/exe", "cvisor", "gofer", fdarg, "--root=/",
+		      readonly ? "--readonly" : (char *)NULL, (char *)NULL);
 		_exit(127);
 	}
 	close(sv[1]);
@@ -50,9 +59,29 @@ static int start_gofer(pid_t *pid)
 	return sv[0];
 }
 
+/* The root flags: 1 when argv[i] is one (mode set), 0 when not, -1 bad. */
+static int parse_root_flag(const char *a, int *mode)
+{
+	static const struct { const char *flag; int mode; } flags[] = {
+		{ "--overlay", VFS_ROOT_OVERLAY }, { "--overlay=true", VFS_ROOT_OVERLAY },
+		{ "--overlay2=root:memory", VFS_ROOT_OVERLAY }, { "--overlay2=all:memory", VFS_ROOT_OVERLAY },
+		{ "--overlay=none", VFS_ROOT_RW }, { "--overlay=false", VFS_ROOT_RW },
+		{ "--overlay2=none", VFS_ROOT_RW },
+		{ "--rootfs-readonly", VFS_ROOT_RO }, { "--rootfs-readonly=true", VFS_ROOT_RO },
+	};
+	for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+		if (!strcmp(a, flags[k].flag)) {
+			*mode = flags[k].mode;
+			return 1;
+		}
+	if (!strcmp(a, "--rootfs-readonly=false"))
+		return 1;   /* the overlay or --overlay=none decide */
+	return !strncmp(a, "--overlay", 9) || !strncmp(a, "--rootfs-readonly", 17) ? -1 : 0;
+}
+
 int cmd_do(struct global_opts *g, int argc, char **argv)
 {
-	int i = 1;
+	int i = 1, root_mode = VFS_ROOT_OVERLAY, ro_mode = -1;
 	for (; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
@@ -60,6 +89,18 @@ int cmd_do(struct global_opts *g, int argc, char **argv)
 		}
 		if (argv[i][0] != '-')
 			break;
+		int m = -1, r = parse_root_flag(argv[i], &m);
+		if (r < 0) {
+			fprintf(stderr, "cvisor do: bad root flag %s\n", argv[i]);
+			return 2;
+		}
+		if (r > 0) {
+			if (m == VFS_ROOT_RO)
+				ro_mode = m;
+			else if (m >= 0)
+				root_mode = m;
+			continue;
+		}
 		if (!cli_parse_global(g, argc, argv, &i)) {
 			fprintf(stderr, "cvisor do: unknown flag %s\n", argv[i]);
 			return 2;
@@ -70,8 +111,10 @@ int cmd_do(struct global_opts *g, int argc, char **argv)
 		return 2;
 	}
 
+	if (ro_mode >= 0)
+		root_mode = ro_mode;
 	pid_t gofer = -1;
-	int gofer_fd = start_gofer(&gofer);
+	int gofer_fd = start_gofer(&gofer, root_mode != VFS_ROOT_RW);
 	if (gofer_fd < 0) {
 		fprintf(stderr, "cvisor: cannot start the gofer: %s\n", strerror(-gofer_fd));
 		return 125;
@@ -83,6 +126,7 @@ int cmd_do(struct global_opts *g, int argc, char **argv)
 		.debug = g->debug,
 		.hostname = "cvisor",
 		.gofer_fd = gofer_fd,
+		.root_mode = root_mode,
 		.stdio_fds = { 0, 1, 2 },
 		.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : "/",
 		.argv = argv + i,

@@ -89,7 +89,9 @@ int sentry_main(const struct kernel_config *cfg)
 		return err;
 
 	kernel_lock();
-	if ((err = vfs_init(cfg->gofer_fd, true)) < 0) {
+	err = cfg->root_mode == VFS_ROOT_OVERLAY ? vfs_init_overlay(cfg->gofer_fd)
+		: vfs_init(cfg->gofer_fd, cfg->root_mode == VFS_ROOT_RO);
+	if (err < 0) {
 		kernel_unlock();
 		log_error("cannot mount the root filesystem: %s", strerror(-err));
 		return err;

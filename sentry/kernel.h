@@ -24,6 +24,7 @@ struct kernel_config {
 	bool debug;
 	const char *hostname;
 	int gofer_fd;              /* SOCK_SEQPACKET channel to the root gofer */
+	int root_mode;             /* VFS_ROOT_* of vfs/vfs.h (0: overlay) */
 	int stdio_fds[3];          /* host fds that become guest 0,1,2 */
 	uint32_t uid, gid;         /* guest init credentials */
 	const char *cwd;

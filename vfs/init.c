@@ -1,4 +1,5 @@
-/* The initial mount tree: gofer root, /tmp (tmpfs), /dev (devfs), /proc. */
+/* The initial mount tree: the root (goferfs, or the overlay of goferfs and
+ * a tmpfs: overlay/root.c), /tmp (tmpfs), /dev (devfs), /proc. */
 #include <errno.h>
 #include <fcntl.h>
 #include "vfs_impl.h"
@@ -24,12 +25,11 @@ static void mount_at(const char *where, struct super_block *sb, int flags, const
 	path_put(&p);
 }
 
-int vfs_init(int gofer_fd, bool root_readonly)
+int vfs_init_root(struct super_block *sb, int flags, const char *source)
 {
-	struct super_block *sb = goferfs_new(gofer_fd, root_readonly);
 	if (!sb)
 		return -EIO;
-	struct mount *root = mount_new(sb, NULL, NULL, root_readonly ? MNT_RDONLY : 0, "none");
+	struct mount *root = mount_new(sb, NULL, NULL, flags, source);
 	if (!root)
 		return -ENOMEM;
 	kernel.root_mount = root;
@@ -38,4 +38,10 @@ int vfs_init(int gofer_fd, bool root_readonly)
 	mount_at("/dev", devfs_new(), MNT_NOSUID, "none");
 	mount_at("/proc", procfs_new(), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "proc");
 	return 0;
+}
+
+int vfs_init(int gofer_fd, bool root_readonly)
+{
+	return vfs_init_root(goferfs_new(gofer_fd, root_readonly),
+			     root_readonly ? MNT_RDONLY : 0, "none");
 }

@@ -288,6 +288,9 @@ struct super_block *tmpfs_new(void);
 struct super_block *devfs_new(void);
 struct super_block *procfs_new(void);
 struct super_block *goferfs_new(int gofer_fd, bool readonly);
+/* Writable union of a read-only lower and an upper filesystem (vfs/overlay);
+ * both super blocks become the overlay's. */
+struct super_block *overlay_new(struct super_block *lower, struct super_block *upper);
 /* Host fd (stdio) wrapped as a guest file; the file owns hostfd. */
 struct file *hostfile_new(int hostfd, int flags);
 /* Pipe: two files sharing one buffer. */
@@ -296,5 +299,12 @@ int pipe_create(int flags, struct file **rd, struct file **wr);
 /* Build the initial mount tree (root goferfs, /tmp tmpfs, /dev, /proc) and
  * set kernel.root_mount/kernel.root. */
 int vfs_init(int gofer_fd, bool root_readonly);
+/* The same with the root an overlay of the read-only gofer root and a
+ * sandbox-private tmpfs: the host rootfs is never written. */
+int vfs_init_overlay(int gofer_fd);
+/* kernel_config.root_mode: how the gofer root is mounted. */
+#define VFS_ROOT_OVERLAY 0    /* default: vfs_init_overlay */
+#define VFS_ROOT_RW      1    /* vfs_init(fd, false): writes reach the host */
+#define VFS_ROOT_RO      2    /* vfs_init(fd, true) */
 
 #endif

@@ -101,6 +101,9 @@ int vfs_setxattr(struct task *t, const struct path *p, struct inode *i, const ch
 ssize_t vfs_listxattr(struct task *t, struct inode *i, char *buf, size_t size);
 int vfs_removexattr(struct task *t, const struct path *p, struct inode *i, const char *name);
 
+/* Mount sb as the root with MNT_* flags, then /tmp, /dev and /proc (init.c). */
+int vfs_init_root(struct super_block *sb, int flags, const char *source);
+
 /* Number of bytes a guest buffer is copied through per step. */
 #define VFS_BOUNCE 65536
 

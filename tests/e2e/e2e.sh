@@ -17,6 +17,16 @@ trap 'rm -rf "$tmp"' EXIT
 # filter: how both outputs are reduced before comparing (default: as is).
 filter() { cat; }
 
+# with_flags FLAG... -- CMD ARGS...: the sandbox command with FLAGs for
+# `do` added before its final "--".
+with_flags() {
+	local flags=()
+	while [ "$1" != -- ]; do flags+=("$1"); shift; done
+	shift
+	local n=${#sandbox[@]}
+	"${sandbox[@]:0:n-1}" "${flags[@]}" "${sandbox[n-1]}" "$@"
+}
+
 # compare CMD ARGS...: same stdout and exit status natively and sandboxed.
 compare() {
 	"$@" >"$tmp/native.raw"
@@ -80,15 +90,16 @@ isolation-tmp)
 	[ ! -e "$f" ] || { echo "e2e: $f appeared on the host" >&2; rm -f "$f"; fail=1; }
 	exit $fail ;;
 isolation-readonly)
-	# The root is the host's, read-only: rm must fail with EROFS and the
-	# host file must survive (restored from a copy if it did not).
+	# --rootfs-readonly: the root is the host's, read-only: rm must fail
+	# with EROFS and the host file must survive (restored from a copy if
+	# it did not).
 	victim=/etc/hostname
 	if [ ! -e "$victim" ]; then
 		victim=$work/victim
 		echo victim >"$victim"
 	fi
 	cp -p "$victim" "$tmp/backup"
-	"${sandbox[@]}" /bin/rm "$victim" 2>"$tmp/err"
+	with_flags --rootfs-readonly -- /bin/rm "$victim" 2>"$tmp/err"
 	st=$?
 	fail=0
 	[ "$st" != 0 ] || { echo "e2e: rm $victim inside succeeded" >&2; fail=1; }
@@ -98,6 +109,48 @@ isolation-readonly)
 		cp -p "$tmp/backup" "$victim"
 		fail=1
 	fi
+	exit $fail ;;
+isolation-overlay)
+	# The default root is an overlay: changes succeed inside, are seen by
+	# later processes of the same sandbox, and never reach the host.
+	probe=/etc/cvisor-probe-$$
+	victim=/etc/hostname
+	[ -e "$victim" ] || { victim=$work/victim; echo victim >"$victim"; }
+	cp -p "$victim" "$tmp/backup"
+	rm -f "$probe"
+	out=$("${sandbox[@]}" /bin/busybox sh -c "touch $probe && rm $victim && echo data >/etc/cvisor-x-$$ &&
+		/bin/busybox sh -c 'cat /etc/cvisor-x-$$; ls $probe; ls $victim' 2>&1")
+	st=$?
+	fail=0
+	want="data
+$probe
+ls: $victim: No such file or directory"
+	[ "$out" = "$want" ] || { echo "e2e: inside: status $st, output '$out'" >&2; fail=1; }
+	for f in "$probe" "/etc/cvisor-x-$$"; do
+		[ ! -e "$f" ] || { echo "e2e: $f appeared on the host" >&2; rm -f "$f"; fail=1; }
+	done
+	if ! cmp -s "$victim" "$tmp/backup"; then
+		echo "e2e: $victim changed on the host; restoring it" >&2
+		cp -p "$tmp/backup" "$victim"
+		fail=1
+	fi
+	exit $fail ;;
+overlay-none)
+	# --overlay=none: the root is the host's, writable: changes made inside
+	# (in the work directory) are on the host afterwards.
+	d=$work/overlay-none
+	rm -rf "$d"
+	mkdir -p "$d"
+	echo old >"$d/f"
+	with_flags --overlay=none -- /bin/busybox sh -c "cd $d && echo new >>f && mkdir sub && mv f sub/g && ln -s g sub/l && chmod 600 sub/g"
+	st=$?
+	fail=0
+	[ "$st" = 0 ] || { echo "e2e: sandbox status $st" >&2; fail=1; }
+	[ "$(cat "$d/sub/l" 2>&1)" = "old
+new" ] || { echo "e2e: host sees '$(cat "$d/sub/l" 2>&1)'" >&2; fail=1; }
+	[ "$(stat -c %a "$d/sub/g")" = 600 ] || { echo "e2e: mode not changed on the host" >&2; fail=1; }
+	[ ! -e "$d/f" ] || { echo "e2e: $d/f still there" >&2; fail=1; }
+	rm -rf "$d"
 	exit $fail ;;
 *)
 	echo "e2e.sh: unknown case $case_name" >&2
