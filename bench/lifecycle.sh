@@ -17,7 +17,7 @@ RUNS=${RUNS:-20}
 [ "$(id -u)" = 0 ] || { echo "lifecycle.sh: run as root (runc and cvisor create namespaces)" >&2; exit 1; }
 command -v runc >/dev/null || { echo "lifecycle.sh: runc not installed (scripts/setup.sh)" >&2; exit 1; }
 busybox=/bin/busybox
-file "$busybox" | grep -q 'statically linked' ||
+[ -x "$busybox" ] && ! grep -q interpreter <<<"$(readelf -l "$busybox" 2>&1)" ||
 	{ echo "lifecycle.sh: /bin/busybox must be static (busybox-static)" >&2; exit 1; }
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
@@ -144,7 +144,8 @@ else
 fi
 
 set_args /bin/sleep 600
-read -r runc_rss runc_pss runc_n < <(idle "${runc_cmd[@]}") || exit 1
+v=$(idle "${runc_cmd[@]}") || exit 1   # not < <(...): idle must finish first
+read -r runc_rss runc_pss runc_n <<<"$v"
 cv_rss=n/a cv_pss=n/a cv_n=n/a
 if [ -n "$cvisor" ]; then
 	if v=$(idle "${cvisor_cmd[@]}" 2>"$W/err"); then

@@ -9,7 +9,7 @@ build=${BUILD_DIR:-$root/build}
 
 packages=(build-essential cmake pkg-config libseccomp-dev libunwind-dev
 	libcapstone-dev libcriterion-dev libjansson-dev busybox-static python3
-	bash coreutils util-linux containerd runc)
+	bash coreutils util-linux containerd runc python3-grpcio)
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

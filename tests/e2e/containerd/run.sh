@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 ALL_CASES=(echo exit-status run-tty exec exec-tty ps pause-resume kill delete
-	named-runtime)
+	named-runtime cri)
 runtime=runc
 cvisor=$root/build/cvisor
 verbose=0
@@ -39,6 +39,8 @@ skip() { echo "run.sh: SKIP: $*" >&2; exit 77; }
 for p in containerd ctr runc containerd-shim-runc-v2 script; do
 	command -v $p >/dev/null || skip "$p not installed (scripts/setup.sh installs it)"
 done
+# Debian's python3 (python3-grpcio), not whichever python3 is first on PATH.
+python=/usr/bin/python3
 case $runtime in
 runc) bin=$(command -v runc) ;;
 cvisor)
@@ -48,14 +50,15 @@ cvisor)
 *) echo "run.sh: --runtime must be runc or cvisor" >&2; exit 2 ;;
 esac
 busybox=/bin/busybox
-file "$busybox" 2>/dev/null | grep -q dynamic && busybox=
-[ -n "$busybox" ] || skip "no static /bin/busybox (package busybox-static)"
+[ -x "$busybox" ] && ! grep -q interpreter <<<"$(readelf -l "$busybox" 2>&1)" ||
+	skip "no static /bin/busybox (package busybox-static)"
 
 W=$(mktemp -d /tmp/cvisor-containerd.XXXXXX)
 chmod 711 "$W"
 ns=cvisor-e2e-$$-$RANDOM   # runc/cvisor state and shim dirs are keyed by namespace
 sock=$W/containerd.sock
 image=docker.io/cvisor/busybox:e2e
+pause_image=docker.io/cvisor/pause:e2e   # same layer, runs sleep: CRI pod sandboxes
 containerd_pid=
 
 log() { [ $verbose = 0 ] || echo "run.sh: $*" >&2; }
@@ -63,27 +66,36 @@ log() { [ $verbose = 0 ] || echo "run.sh: $*" >&2; }
 # Kill every process whose command line names our socket (the shims) or whose
 # cwd is one of our bundles (runtime processes left behind by a failing
 # runtime): only processes this harness caused to exist.
+# bundles holds "NAMESPACE/ID" of every container of ours (the CRI plugin
+# always uses namespace k8s.io, shared with any other containerd).
+bundles=()
 kill_ours() {
-	local p cmd cwd
+	local p cmd cwd b
 	for p in /proc/[0-9]*; do
 		[ "${p#/proc/}" = $$ ] && continue
 		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
 		cwd=$(readlink "$p/cwd" 2>/dev/null)
-		if [[ $cmd == *"$sock"* || $cwd == /run/containerd/io.containerd.runtime.v2.task/$ns/* ]]; then
-			kill -9 "${p#/proc/}" 2>/dev/null
-		fi
+		[[ $cmd == *"$sock"* ]] && { kill -9 "${p#/proc/}" 2>/dev/null; continue; }
+		for b in "$ns/" "${bundles[@]}"; do
+			[[ $cwd == /run/containerd/io.containerd.runtime.v2.task/$b* ]] && kill -9 "${p#/proc/}" 2>/dev/null
+		done
 	done
 }
 
 cleanup() {
-	local rc=$? t m i
+	local rc=$? t m i n b
 	set +e
 	if [ -n "$containerd_pid" ] && kill -0 "$containerd_pid" 2>/dev/null; then
-		for t in $(c task ls -q 2>/dev/null); do
-			c task kill -a -s KILL "$t" >/dev/null 2>&1
-			c task delete -f "$t" >/dev/null 2>&1
+		for n in "$ns" k8s.io; do
+			for t in $(ctr --address "$sock" -n $n containers ls -q 2>/dev/null); do bundles+=("$n/$t"); done
+			for t in $(ctr --address "$sock" -n $n task ls -q 2>/dev/null); do
+				timeout 10 ctr --address "$sock" -n $n task kill -a -s KILL "$t" >/dev/null 2>&1
+				timeout 10 ctr --address "$sock" -n $n task delete -f "$t" >/dev/null 2>&1
+			done
+			for t in $(ctr --address "$sock" -n $n containers ls -q 2>/dev/null); do
+				timeout 10 ctr --address "$sock" -n $n containers rm "$t" >/dev/null 2>&1
+			done
 		done
-		for t in $(c containers ls -q 2>/dev/null); do c containers rm "$t" >/dev/null 2>&1; done
 		kill "$containerd_pid" 2>/dev/null
 		for i in $(seq 50); do kill -0 "$containerd_pid" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$containerd_pid" 2>/dev/null
@@ -94,8 +106,15 @@ cleanup() {
 	for i in 1 2 3; do
 		awk '{ print $2 }' /proc/self/mounts | grep -E "^($W|/run/containerd/io.containerd.runtime.v2.task/$ns)(/|$)" |
 			sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+		for b in "${bundles[@]}"; do
+			grep -q " /run/containerd/io.containerd.runtime.v2.task/$b/rootfs " /proc/self/mounts &&
+				umount -l "/run/containerd/io.containerd.runtime.v2.task/$b/rootfs" 2>/dev/null
+		done
 	done
 	rm -rf "$W" "/run/containerd/io.containerd.runtime.v2.task/$ns" "/run/containerd/runc/$ns"
+	for b in "${bundles[@]}"; do
+		[[ $b == k8s.io/* ]] && rm -rf "/run/containerd/io.containerd.runtime.v2.task/$b" "/run/containerd/runc/$b"
+	done
 	for m in /sys/fs/cgroup/*/"$ns" /sys/fs/cgroup/"$ns"; do
 		[ -d "$m" ] && find "$m" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
@@ -125,6 +144,10 @@ state = "$W/state"
 [plugins."io.containerd.grpc.v1.cri"]
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
+  sandbox_image = "$pause_image"
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    conf_dir = "$W/cni"
   [plugins."io.containerd.grpc.v1.cri".containerd]
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
@@ -132,14 +155,17 @@ state = "$W/state"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cvisor]
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cvisor.options]
-        BinaryName = "$bin"
+        BinaryName = "$W/runtime-bin/runc"
 EOF
 
+# The named runtimes call $bin through a wrapper that logs each call: the
+# log proves the named runtime, not the default runc, ran the container.
+mkdir -p "$W/bin" "$W/runtime-bin"
+printf '#!/bin/sh\necho "$*" >>%s/named-calls.log\nexec %s "$@"\n' "$W" "$bin" >"$W/runtime-bin/runc"
+chmod +x "$W/runtime-bin/runc"
 # A named shim for ctr, which never reads the CRI runtime tables:
 # `--runtime io.containerd.cvisor.v2` runs containerd-shim-cvisor-v2, found on
-# containerd's PATH, which is the runc shim with $bin as its `runc`.
-mkdir -p "$W/bin" "$W/runtime-bin"
-ln -s "$bin" "$W/runtime-bin/runc"
+# containerd's PATH, which is the runc shim with the wrapper as its `runc`.
 cat >"$W/bin/containerd-shim-cvisor-v2" <<EOF
 #!/bin/sh
 PATH=$W/runtime-bin:\$PATH exec containerd-shim-runc-v2 "\$@"
@@ -191,17 +217,29 @@ read -r layer layer_size < <(blob "$W/layer.tar")
 printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
 	"$layer" >"$W/config.json"
 read -r config config_size < <(blob "$W/config.json")
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
-	"$config" "$config_size" "$layer" "$layer_size" >"$W/manifest.json"
-read -r manifest manifest_size < <(blob "$W/manifest.json")
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"e2e"}}]}' \
-	"$manifest" "$manifest_size" "$image" >"$W/oci/index.json"
+printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Entrypoint":["/bin/sleep","86400"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
+	"$layer" >"$W/config.json"
+read -r pconfig pconfig_size < <(blob "$W/config.json")
+# index_entry CONFIG SIZE NAME: index entry of a manifest (the layer + CONFIG).
+index_entry() {
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
+		"$1" "$2" "$layer" "$layer_size" >"$W/manifest.json"
+	read -r manifest manifest_size < <(blob "$W/manifest.json")
+	printf '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}' \
+		"$manifest" "$manifest_size" "$3" "${3##*:}"
+}
+printf '{"schemaVersion":2,"manifests":[%s,%s]}' "$(index_entry "$config" "$config_size" "$image")" \
+	"$(index_entry "$pconfig" "$pconfig_size" "$pause_image")" >"$W/oci/index.json"
 echo '{"imageLayoutVersion":"1.0.0"}' >"$W/oci/oci-layout"
 tar -C "$W/oci" -cf "$W/image.tar" oci-layout index.json blobs
-if ! out=$(c images import "$W/image.tar" 2>&1) || ! c images ls -q | grep -qx "$image"; then
-	echo "run.sh: image import failed: $out" >&2
-	exit 1
-fi
+for n in "$ns" k8s.io; do
+	# (grep after ctr, not in a pipe: grep -q would SIGPIPE ctr under pipefail)
+	if ! out=$(ctr --address "$sock" -n $n images import "$W/image.tar" 2>&1) ||
+		! grep -qx "$image" <<<"$(ctr --address "$sock" -n $n images ls -q)"; then
+		echo "run.sh: image import into namespace $n failed: $out" >&2
+		exit 1
+	fi
+done
 log "imported $image"
 
 # --- cases -----------------------------------------------------------------
@@ -318,7 +356,7 @@ case_ps() {
 	out=$(c task ps ps1 2>&1) || fail "ctr task ps: $out" || rc=1
 	if [ $rc = 0 ]; then
 		# PID INFO header, then one line per process; the init pid is listed.
-		awk 'NR > 1 { print $1 }' <<<"$out" | grep -qx "$pid" ||
+		grep -qx "$pid" <<<"$(awk 'NR > 1 { print $1 }' <<<"$out")" ||
 			fail "ctr task ps does not list the init pid $pid: $out" || rc=1
 	fi
 	finish ps1
@@ -382,7 +420,23 @@ case_named-runtime() {
 	out=$(c run --rm --runtime io.containerd.cvisor.v2 "$image" named1 sh -c 'echo named; exit 4' 2>&1)
 	rc=$?
 	expect "ctr run --runtime io.containerd.cvisor.v2: output" "$out" named &&
-		expect "ctr run --runtime io.containerd.cvisor.v2: exit status" "$rc" 4
+		expect "ctr run --runtime io.containerd.cvisor.v2: exit status" "$rc" 4 &&
+		named_called named1
+}
+# named_called ID: the named runtime's wrapper ran `create` for ID.
+named_called() {
+	grep -q "create .*$1" "$W/named-calls.log" 2>/dev/null ||
+		fail "the named runtime's binary never created $1 (calls: $(tr '\n' ';' <"$W/named-calls.log" 2>/dev/null))"
+}
+
+case_cri() {
+	local out
+	[ -x "$python" ] && "$python" -c 'import grpc' 2>/dev/null ||
+		{ fail "$python with python3-grpcio needed (scripts/setup.sh)"; return 1; }
+	# RuntimeClass handler "cvisor": the runtimes.cvisor table of config.toml.
+	out=$("$python" "$here/cri.py" "$sock" cvisor "$image" "$W/pod-logs" 2>&1)
+	expect "CRI pod with runtime_handler cvisor" "$out" "exit=6 log=cri-ok" || return 1
+	named_called ""
 }
 
 for current in "${cases[@]}"; do
