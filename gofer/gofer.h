@@ -12,6 +12,10 @@
  * each (no state is shared between calls). */
 int gofer_serve(int sock, int rootfd, bool readonly);
 
+/* Serve n channels at once, one thread each, until every peer has closed
+ * its channel. 0, or the first channel's error. */
+int gofer_serve_channels(const int *socks, int n, int rootfd, bool readonly);
+
 /* Confine the gofer process before it serves anything: the place for the
  * mount namespace + pivot_root into the root, dropped capabilities,
  * no_new_privs and the seccomp allowlist of file syscalls. May replace

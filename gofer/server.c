@@ -12,6 +12,7 @@
 #include "gofer/protocol.h"
 #include "gofer/server_int.h"
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -441,5 +442,44 @@ int gofer_serve(int sock, int rootfd, bool readonly)
 	free(s.in);
 	free(s.out);
 	free(s.dents);
+	return ret;
+}
+
+struct channel {
+	pthread_t thread;
+	int sock, rootfd, ret;
+	bool readonly, started;
+};
+
+static void *channel_thread(void *arg)
+{
+	struct channel *c = arg;
+	c->ret = gofer_serve(c->sock, c->rootfd, c->readonly);
+	return NULL;
+}
+
+int gofer_serve_channels(const int *socks, int n, int rootfd, bool readonly)
+{
+	if (n == 1)
+		return gofer_serve(socks[0], rootfd, readonly);
+	struct channel *ch = calloc((size_t)n, sizeof(*ch));
+	if (!ch)
+		return -ENOMEM;
+	int ret = 0;
+	for (int k = 0; k < n; k++) {
+		ch[k] = (struct channel){ .sock = socks[k], .rootfd = rootfd, .readonly = readonly };
+		int err = pthread_create(&ch[k].thread, NULL, channel_thread, &ch[k]);
+		ch[k].started = err == 0;
+		if (err && !ret)
+			ret = -err;
+	}
+	for (int k = 0; k < n; k++) {
+		if (!ch[k].started)
+			continue;
+		pthread_join(ch[k].thread, NULL);
+		if (ch[k].ret && !ret)
+			ret = ch[k].ret;
+	}
+	free(ch);
 	return ret;
 }

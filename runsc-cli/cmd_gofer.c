@@ -1,8 +1,9 @@
 /*
- * cvisor gofer --fd=N --root=PATH [--readonly]
+ * cvisor gofer --fd=N [--fd=M...] --root=PATH [--readonly]
  *
- * Internal command: the gofer process. Serves the tree at PATH on the
- * SOCK_SEQPACKET channel fd N until the sentry closes it (exit 0).
+ * Internal command: the gofer process. Serves the tree at PATH on each
+ * SOCK_SEQPACKET channel fd (one thread per channel) until the sentry has
+ * closed them all (exit 0).
  */
 #include "runsc-cli/cli.h"
 #include "gofer/gofer.h"
@@ -19,7 +20,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: cvisor gofer --fd=N --root=PATH [--readonly]\n");
+	fprintf(stderr, "usage: cvisor gofer --fd=N [--fd=M...] --root=PATH [--readonly]\n");
 	return 2;
 }
 
@@ -46,13 +47,14 @@ static void raise_nofile(void)
 
 int cmd_gofer(int argc, char **argv)
 {
-	int sock = -1;
+#define MAX_CHANNELS 64
+	int socks[MAX_CHANNELS], nsocks = 0;
 	const char *root = NULL;
 	bool readonly = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strncmp(a, "--fd=", 5)) {
-			if (!parse_fd(a + 5, &sock))
+			if (nsocks == MAX_CHANNELS || !parse_fd(a + 5, &socks[nsocks++]))
 				return usage();
 		} else if (!strncmp(a, "--root=", 7) && a[7]) {
 			root = a + 7;
@@ -62,13 +64,15 @@ int cmd_gofer(int argc, char **argv)
 			return usage();
 		}
 	}
-	if (sock < 0 || !root)
+	if (!nsocks || !root)
 		return usage();
-	int type;
-	socklen_t tl = sizeof(type);
-	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_SEQPACKET) {
-		fprintf(stderr, "cvisor gofer: fd %d is not a SOCK_SEQPACKET socket\n", sock);
-		return 1;
+	for (int k = 0; k < nsocks; k++) {
+		int type;
+		socklen_t tl = sizeof(type);
+		if (getsockopt(socks[k], SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_SEQPACKET) {
+			fprintf(stderr, "cvisor gofer: fd %d is not a SOCK_SEQPACKET socket\n", socks[k]);
+			return 1;
+		}
 	}
 	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
@@ -81,7 +85,7 @@ int cmd_gofer(int argc, char **argv)
 		fprintf(stderr, "cvisor gofer: sandbox: %s\n", strerror(-err));
 		return 1;
 	}
-	err = gofer_serve(sock, rootfd, readonly);
+	err = gofer_serve_channels(socks, nsocks, rootfd, readonly);
 	close(rootfd);
 	if (err) {
 		fprintf(stderr, "cvisor gofer: %s\n", strerror(-err));

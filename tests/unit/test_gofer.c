@@ -305,6 +305,7 @@ static void stop_server(void)
 }
 
 static void setup_rw(void) { make_tree(); start_server(root_path, false); }
+static void make_tree_only(void) { make_tree(); }
 static void setup_ro(void) { make_tree(); start_server(root_path, true); }
 
 static void cleanup(void)
@@ -725,6 +726,49 @@ Test(gofer_server, user_xattrs_only)
 	q->namelen = 8;
 	cr_assert_eq(call(gofer_build(req, sizeof(*q), GOFER_REMOVEXATTR, next_tag++, "user.foo", 8,
 				      NULL, 0), NULL), 0);
+}
+
+struct multi {
+	int socks[2];
+	int ret;
+};
+
+static void *serve_multi(void *arg)
+{
+	struct multi *m = arg;
+	m->ret = gofer_serve_channels(m->socks, 2, server_rootfd, false);
+	return NULL;
+}
+
+/* Two channels served at once: each has its own fids, and a request left
+ * unanswered on one does not hold up the other. */
+Test(gofer_multi, two_channels, .init = make_tree_only, .fini = cleanup)
+{
+	int a[2], b[2];
+	struct multi m;
+	pthread_t th;
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, b), 0);
+	server_rootfd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	m.socks[0] = a[1];
+	m.socks[1] = b[1];
+	cr_assert_eq(pthread_create(&th, NULL, serve_multi, &m), 0);
+	ssize_t n = gofer_build(req, sizeof(struct gofer_req_attach), GOFER_ATTACH, 1, NULL, 0, NULL, 0);
+	cr_assert_eq(gofer_send(a[0], req, (size_t)n, -1), 0);
+	n = gofer_build(req, sizeof(struct gofer_req_attach), GOFER_ATTACH, 2, NULL, 0, NULL, 0);
+	cr_assert_eq(gofer_send(b[0], req, (size_t)n, -1), 0);
+	n = gofer_recv(b[0], rep, NULL);
+	cr_assert_eq(gofer_check_reply(rep, (size_t)n, GOFER_ATTACH, 2), 0);
+	cr_assert_eq(((struct gofer_hdr *)rep)->err, 0);
+	n = gofer_recv(a[0], rep, NULL);
+	cr_assert_eq(gofer_check_reply(rep, (size_t)n, GOFER_ATTACH, 1), 0);
+	cr_assert_eq(((struct gofer_hdr *)rep)->err, 0);
+	close(a[0]);
+	close(b[0]);
+	pthread_join(th, NULL);
+	cr_assert_eq(m.ret, 0);
+	close(a[1]);
+	close(b[1]);
 }
 
 Test(gofer_server, fid_table_bounded)
