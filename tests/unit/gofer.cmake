@@ -9,4 +9,5 @@ cvisor_unit_test(gofer
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/chan.c
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/super.c
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/file.c
-  ${CMAKE_SOURCE_DIR}/vfs/goferfs/ops.c)
+  ${CMAKE_SOURCE_DIR}/vfs/goferfs/ops.c
+  ${CMAKE_SOURCE_DIR}/vfs/goferfs/xattr.c)

@@ -1012,6 +1012,17 @@ Test(goferfs_rw, write_operations, .init = setup_rw, .fini = cleanup)
 	cr_assert_eq(f->size, 1);
 	cr_assert_eq(f->mode, S_IFREG | 0600);
 	cr_assert_eq(d->iops->mknod(d, "dev", S_IFCHR | 0600, 0x0103, NULL, &n), -EPERM);
+	int xe = f->iops->setxattr(f, "user.k", "vv", 2, 0);
+	if (xe != -EOPNOTSUPP) {   /* the host filesystem may lack user xattrs */
+		cr_assert_eq(xe, 0);
+		cr_assert_eq(f->iops->getxattr(f, "user.k", NULL, 0), 2);
+		cr_assert_eq(f->iops->getxattr(f, "user.k", buf, 1), -ERANGE);
+		cr_assert_eq(f->iops->getxattr(f, "user.k", buf, sizeof(buf)), 2);
+		cr_assert_eq(f->iops->listxattr(f, buf, sizeof(buf)), 7);
+		cr_assert_str_eq(buf, "user.k");
+		cr_assert_eq(f->iops->removexattr(f, "user.k"), 0);
+		cr_assert_eq(f->iops->getxattr(f, "trusted.k", buf, sizeof(buf)), -EOPNOTSUPP);
+	}
 	cr_assert_eq(d->iops->unlink(d, "hard", f), 0);
 	cr_assert_eq(d->iops->unlink(d, "moved", f), 0);
 	cr_assert_eq(d->iops->unlink(d, "sl", l), 0);

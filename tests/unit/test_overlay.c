@@ -367,3 +367,27 @@ Test(overlay, links_and_nodes)
 	cr_assert(S_ISFIFO(st.st_mode));
 	cr_assert_eq(st.st_ino & OVL_UPPER_INO, OVL_UPPER_INO);
 }
+
+Test(overlay, xattrs_survive_copy_up)
+{
+	struct inode *l = real_at(lower, "etc/passwd");
+	if (!l->iops->setxattr) {
+		inode_put(l);
+		cr_skip_test("tmpfs has no xattrs");
+	}
+	cr_assert_eq(l->iops->setxattr(l, "user.a", "1", 1, 0), 0);
+	inode_put(l);
+	struct path p;
+	cr_assert_eq(path_lookup(t, AT_FDCWD, "/etc/passwd", 0, &p), 0);
+	struct inode *i = p.dentry->inode;
+	char buf[16];
+	cr_assert_eq(i->iops->getxattr(i, "user.a", buf, sizeof(buf)), 1);
+	cr_assert_eq(i->iops->setxattr(i, "user.b", "22", 2, 0), 0);
+	cr_assert_not_null(OI(i)->upper);
+	cr_assert_eq(i->iops->getxattr(i, "user.a", buf, sizeof(buf)), 1);
+	cr_assert_eq(i->iops->getxattr(i, "user.b", buf, sizeof(buf)), 2);
+	cr_assert_eq(i->iops->listxattr(i, NULL, 0), (ssize_t)sizeof("user.a") * 2);
+	cr_assert_eq(i->iops->removexattr(i, "user.a"), 0);
+	cr_assert_eq(i->iops->getxattr(i, "user.a", buf, sizeof(buf)), -ENODATA);
+	path_put(&p);
+}

@@ -66,6 +66,12 @@ int goferfs_rename(struct inode *odir, const char *oname, struct inode *ndir,
 		   const char *nname, unsigned flags);
 int goferfs_setattr(struct inode *i, const struct iattr *ia);
 
+/* Extended attributes (xattr.c): the inode_ops hooks. */
+ssize_t goferfs_getxattr(struct inode *i, const char *name, void *buf, size_t size);
+int goferfs_setxattr(struct inode *i, const char *name, const void *val, size_t size, int flags);
+ssize_t goferfs_listxattr(struct inode *i, char *buf, size_t size);
+int goferfs_removexattr(struct inode *i, const char *name);
+
 /* Free a goferfs super block once its root dentry and every inode are gone
  * (the root mount normally lives as long as the sandbox). The channel fd
  * stays the caller's, as in goferfs_new(). */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include "overlay.h"
 
 #define COPY_CHUNK 65536
@@ -43,6 +44,27 @@ static int copy_data(struct inode *lower, struct inode *upper)
 	file_put(in);
 	file_put(out);
 	return err;
+}
+
+/* The lower object's extended attributes, copied as far as the upper
+ * layer takes them. */
+static void copy_xattrs(struct inode *lower, struct inode *upper)
+{
+	if (!lower->iops->listxattr || !lower->iops->getxattr || !upper->iops->setxattr)
+		return;
+	ssize_t n = lower->iops->listxattr(lower, NULL, 0);
+	char *names = n > 0 ? malloc((size_t)n) : NULL, *val = malloc(XATTR_SIZE_MAX_LEN);
+	if (names && val && (n = lower->iops->listxattr(lower, names, (size_t)n)) > 0) {
+		for (char *p = names; p < names + n; p += strlen(p) + 1) {
+			if (!memchr(p, '\0', (size_t)(names + n - p)))
+				break;
+			ssize_t v = lower->iops->getxattr(lower, p, val, XATTR_SIZE_MAX_LEN);
+			if (v >= 0)
+				(void)upper->iops->setxattr(upper, p, val, (size_t)v, 0);
+		}
+	}
+	free(names);
+	free(val);
 }
 
 /* Make the upper twin of lower as name in updir; *out is its new reference. */
@@ -88,6 +110,7 @@ static int make_upper(struct inode *updir, const char *name, struct inode *lower
 			    .atime = lower->atime, .mtime = lower->mtime };
 	if (S_ISLNK(lower->mode))
 		ia.valid &= ~(unsigned)ATTR_MODE;
+	copy_xattrs(lower, *out);
 	err = (*out)->iops->setattr ? (*out)->iops->setattr(*out, &ia) : 0;
 	if (err) {
 		if (S_ISDIR(lower->mode))

@@ -219,6 +219,41 @@ static int ovl_setattr(struct inode *i, const struct iattr *ia)
 	return err;
 }
 
+static ssize_t ovl_getxattr(struct inode *i, const char *name, void *buf, size_t size)
+{
+	struct inode *r = ovl_real(i);
+	return r->iops->getxattr ? r->iops->getxattr(r, name, buf, size) : -EOPNOTSUPP;
+}
+
+static ssize_t ovl_listxattr(struct inode *i, char *buf, size_t size)
+{
+	struct inode *r = ovl_real(i);
+	return r->iops->listxattr ? r->iops->listxattr(r, buf, size) : 0;
+}
+
+static int ovl_setxattr(struct inode *i, const char *name, const void *val, size_t size,
+			int flags)
+{
+	int err = ovl_copy_up(i);
+	if (err)
+		return err;
+	struct inode *u = OI(i)->upper;
+	err = u->iops->setxattr ? u->iops->setxattr(u, name, val, size, flags) : -EOPNOTSUPP;
+	ovl_copy_attr(i);
+	return err;
+}
+
+static int ovl_removexattr(struct inode *i, const char *name)
+{
+	int err = ovl_copy_up(i);
+	if (err)
+		return err;
+	struct inode *u = OI(i)->upper;
+	err = u->iops->removexattr ? u->iops->removexattr(u, name) : -EOPNOTSUPP;
+	ovl_copy_attr(i);
+	return err;
+}
+
 static void ovl_evict(struct inode *i)
 {
 	struct ovl_inode *oi = OI(i);
@@ -267,6 +302,10 @@ const struct inode_ops ovl_iops = {
 	.revalidate = ovl_revalidate,
 	.open = ovl_open,
 	.evict = ovl_evict,
+	.getxattr = ovl_getxattr,
+	.setxattr = ovl_setxattr,
+	.listxattr = ovl_listxattr,
+	.removexattr = ovl_removexattr,
 };
 
 /* statfs reports the upper layer, where everything new goes. */
