@@ -99,6 +99,7 @@ struct platform_ops {
 };
 
 extern const struct platform_ops platform_ptrace;
+extern const struct platform_ops platform_seccomp;
 
 /* The platform selected with --platform (set once at boot). */
 extern const struct platform_ops *platform;

@@ -5,4 +5,10 @@ cvisor_unit_test(platform_ptrace
   ${CMAKE_SOURCE_DIR}/platform/ptrace/inject.c
   ${CMAKE_SOURCE_DIR}/platform/ptrace/switch.c
   ${CMAKE_SOURCE_DIR}/platform/ptrace/stub.S
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/seccomp.c
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/handoff.c
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/switch.c
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/mem.c
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/filter.c
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/stub.S
   ${CMAKE_SOURCE_DIR}/sentry/arch.c)

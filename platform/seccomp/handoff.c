@@ -1,0 +1,163 @@
+/*
+ * The handoff between a sentry pthread and a stub thread through the
+ * control page: the sentry posts RUN/REQ/CLONE, the stub posts EVENT/DONE.
+ * Each side spins briefly (only when more than one CPU is usable) and then
+ * sleeps on the state word (a shared futex: the page is a MAP_SHARED file
+ * page in both processes). A `*_sleeping` flag set with a full barrier
+ * before the final check lets the other side skip FUTEX_WAKE when nobody
+ * sleeps. The sentry sleeps with a timeout to notice a stub that died.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+#include "seccomp_impl.h"
+
+#define DEATH_POLL_NS 100000000L
+
+pid_t sc_self_tid(void)
+{
+	static __thread pid_t tid;
+	if (!tid)
+		tid = (pid_t)syscall(SYS_gettid);
+	return tid;
+}
+
+static long futex(_Atomic uint32_t *w, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, (uint32_t *)w, op, val, ts, NULL, 0);
+}
+
+void sc_reap(struct platform_ctx *ctx, bool kill_it)
+{
+	if (ctx->reaped)
+		return;
+	if (kill_it)
+		syscall(SYS_tgkill, ctx->tid, ctx->tid, SIGKILL);
+	for (;;) {
+		int st;
+		pid_t r = waitpid(ctx->tid, &st, __WALL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || WIFEXITED(st) || WIFSIGNALED(st))
+			break;
+	}
+	ctx->reaped = true;
+	ctx->stopped = false;
+}
+
+/* Has the stub's host process exited? Reaps it if so. */
+static bool stub_gone(struct platform_ctx *ctx)
+{
+	if (ctx->reaped)
+		return true;
+	int st;
+	pid_t r = waitpid(ctx->tid, &st, WNOHANG | __WALL);
+	if (r == ctx->tid && (WIFEXITED(st) || WIFSIGNALED(st))) {
+		ctx->reaped = true;
+		return true;
+	}
+	return r < 0 && errno == ECHILD;
+}
+
+/* Stub-posted states end a wait. */
+static bool posted(uint32_t s)
+{
+	return s == SC_ST_EVENT || s == SC_ST_DONE;
+}
+
+/* Wait until the stub posts; -ESRCH if it died. */
+static int wait_posted(struct platform_ctx *ctx, uint32_t mine)
+{
+	struct sc_ctl *c = ctx->ctl;
+	if (sc_multi_cpu) {
+		uint64_t t0 = __rdtsc(), t;
+		do {
+			if (posted(atomic_load_explicit(&c->state, memory_order_acquire))) {
+				if (ctx->spin < SC_SPIN_MAX)
+					ctx->spin += ctx->spin / 4 + 1;
+				return 0;
+			}
+			t = __rdtsc();
+		} while (t - t0 < ctx->spin);
+		if (ctx->spin > SC_SPIN_MIN)
+			ctx->spin /= 2;
+	}
+	const struct timespec ts = { 0, DEATH_POLL_NS };
+	for (;;) {
+		atomic_store(&c->sentry_sleeping, 1);   /* seq_cst: xchg */
+		uint32_t s = atomic_load(&c->state);
+		if (posted(s))
+			break;
+		if (s != mine) {
+			/* Not ours, not the stub's: the guest scribbled on it. */
+			atomic_store(&c->sentry_sleeping, 0);
+			return -EIO;
+		}
+		long r = futex(&c->state, FUTEX_WAIT, mine, &ts);
+		if (r < 0 && errno == ETIMEDOUT && stub_gone(ctx)) {
+			atomic_store(&c->sentry_sleeping, 0);
+			return -ESRCH;
+		}
+	}
+	atomic_store(&c->sentry_sleeping, 0);
+	return 0;
+}
+
+int sc_handoff(struct platform_ctx *ctx, uint32_t state)
+{
+	if (ctx->reaped)
+		return -ESRCH;
+	struct sc_ctl *c = ctx->ctl;
+	ctx->stopped = false;
+	atomic_store(&c->state, state);          /* seq_cst: xchg */
+	if (atomic_load(&c->stub_sleeping))
+		futex(&c->state, FUTEX_WAKE, 1, NULL);
+	return wait_posted(ctx, state);
+}
+
+int sc_wait_stopped(struct platform_ctx *ctx)
+{
+	/* A new stub posts EVENT from its ready trap; until then state is 0. */
+	return wait_posted(ctx, 0);
+}
+
+long sc_request(struct platform_ctx *ctx, long nr, const uint64_t args[6])
+{
+	if (!ctx->stopped)
+		return -ESRCH;
+	struct sc_ctl *c = ctx->ctl;
+	c->req_nr = (uint64_t)nr;
+	for (int i = 0; i < 6; i++)
+		c->req_args[i] = args[i];
+	int err = sc_handoff(ctx, SC_ST_REQ);
+	if (err) {
+		if (err != -ESRCH)
+			sc_reap(ctx, true);   /* inconsistent: kill it */
+		return -ESRCH;
+	}
+	if (atomic_load(&c->state) != SC_ST_DONE) {
+		/* An event instead of our answer: a guest thread forged it. */
+		sc_reap(ctx, true);
+		return -ESRCH;
+	}
+	ctx->stopped = true;
+	return (long)c->req_ret;
+}
+
+int sc_own(struct platform_ctx *ctx)
+{
+	pid_t me = sc_self_tid();
+	pid_t cur = atomic_load(&ctx->owner);
+	if (cur == me)
+		return ctx->reaped ? -ESRCH : 0;
+	if (ctx->reaped)
+		return -ESRCH;
+	if (cur != 0 || !atomic_compare_exchange_strong(&ctx->owner, &cur, me))
+		return -EBUSY;
+	return 0;
+}

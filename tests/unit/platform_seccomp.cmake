@@ -1,0 +1,14 @@
+cvisor_unit_test(platform_seccomp
+  ${CMAKE_SOURCE_DIR}/tests/unit/test_platform_seccomp.c
+  ${CMAKE_SOURCE_DIR}/platform/platform.c
+  ${CMAKE_SOURCE_DIR}/platform/ptrace/ptrace.c
+  ${CMAKE_SOURCE_DIR}/platform/ptrace/inject.c
+  ${CMAKE_SOURCE_DIR}/platform/ptrace/switch.c
+  ${CMAKE_SOURCE_DIR}/platform/ptrace/stub.S
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/seccomp.c
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/handoff.c
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/switch.c
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/mem.c
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/filter.c
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/stub.S
+  ${CMAKE_SOURCE_DIR}/sentry/arch.c)
