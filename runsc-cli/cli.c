@@ -16,6 +16,16 @@ static void usage(FILE *f)
 		"  state ID                      print the container's OCI state\n"
 		"  list [--format table|json] [-q]  list containers under --root\n"
 		"  features                      print the supported features (JSON)\n"
+		"  create [-b BUNDLE] [--pid-file F] ID   create a container, not started\n"
+		"  start ID                      start a created container\n"
+		"  run [-b BUNDLE] [-d] ID       create + start (+ wait, remove)\n"
+		"  kill [--all] ID [SIGNAL]      signal the container (default TERM)\n"
+		"  delete [--force] ID           remove a stopped container\n"
+		"  exec [flags] ID [--] CMD...   run another process in the container\n"
+		"  ps [--format table|json] ID   the container's processes\n"
+		"  pause ID / resume ID          stop / continue every process\n"
+		"  events [--stats] ID           resource usage as JSON\n"
+		"  update [--resources F|-] ID   check new resource limits\n"
 		"  --version                     print the version\n"
 		"\n"
 		"global flags (also accepted after `do`):\n"
@@ -108,6 +118,18 @@ int cli_main(int argc, char **argv)
 		return cmd_list(&g, cargc, cargv);
 	if (!strcmp(cmd, "features"))
 		return cmd_features(&g, cargc, cargv);
+	static const struct {
+		const char *name;
+		int (*fn)(struct global_opts *, int, char **);
+	} lifecycle[] = {
+		{ "create", cmd_create }, { "start", cmd_start }, { "run", cmd_run },
+		{ "kill", cmd_kill }, { "delete", cmd_delete }, { "exec", cmd_exec },
+		{ "ps", cmd_ps }, { "pause", cmd_pause }, { "resume", cmd_resume },
+		{ "events", cmd_events }, { "update", cmd_update }, { "boot", cmd_boot },
+	};
+	for (size_t k = 0; k < sizeof(lifecycle) / sizeof(lifecycle[0]); k++)
+		if (!strcmp(cmd, lifecycle[k].name))
+			return lifecycle[k].fn(&g, cargc, cargv);
 	fprintf(stderr, "cvisor: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return 2;

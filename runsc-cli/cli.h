@@ -26,5 +26,18 @@ int cmd_spec(struct global_opts *g, int argc, char **argv);     /* spec [--bundl
 int cmd_state(struct global_opts *g, int argc, char **argv);    /* state ID */
 int cmd_list(struct global_opts *g, int argc, char **argv);     /* list [--format table|json] [-q] */
 int cmd_features(struct global_opts *g, int argc, char **argv); /* features */
+/* The container lifecycle (runc's commands, docs/oci.md). */
+int cmd_create(struct global_opts *g, int argc, char **argv);
+int cmd_start(struct global_opts *g, int argc, char **argv);
+int cmd_run(struct global_opts *g, int argc, char **argv);
+int cmd_kill(struct global_opts *g, int argc, char **argv);
+int cmd_delete(struct global_opts *g, int argc, char **argv);
+int cmd_exec(struct global_opts *g, int argc, char **argv);
+int cmd_ps(struct global_opts *g, int argc, char **argv);
+int cmd_pause(struct global_opts *g, int argc, char **argv);
+int cmd_resume(struct global_opts *g, int argc, char **argv);
+int cmd_events(struct global_opts *g, int argc, char **argv);
+int cmd_update(struct global_opts *g, int argc, char **argv);
+int cmd_boot(struct global_opts *g, int argc, char **argv);     /* internal: a container's sentry */
 
 #endif

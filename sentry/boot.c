@@ -96,6 +96,16 @@ int sentry_main(const struct kernel_config *cfg)
 		log_error("cannot mount the root filesystem: %s", strerror(-err));
 		return err;
 	}
+	if (cfg->wait_start) {
+		/* OCI create: the kernel is up; init runs on `start`. */
+		kernel_unlock();
+		err = cfg->wait_start();
+		kernel_lock();
+		if (err < 0) {
+			kernel_unlock();
+			return err;
+		}
+	}
 	if ((err = process_start_init()) < 0) {
 		kernel_unlock();
 		log_error("cannot start guest init: %s", strerror(-err));

@@ -17,6 +17,13 @@
 struct mount;
 struct dentry;
 struct task;
+struct thread_group;
+
+/* A resource limit for guest init (OCI process.rlimits). */
+struct kernel_rlimit {
+	int resource;              /* RLIMIT_* */
+	uint64_t soft, hard;
+};
 
 struct kernel_config {
 	const char *platform;      /* "ptrace" */
@@ -29,6 +36,17 @@ struct kernel_config {
 	uint32_t uid, gid;         /* guest init credentials */
 	const char *cwd;
 	char **argv, **envp;       /* guest init command */
+	/* Optional (OCI bundles): zero values keep the defaults. */
+	const struct kernel_rlimit *rlimits;  /* applied to init's group */
+	int n_rlimits;
+	const uint32_t *groups;    /* init's supplementary groups */
+	int ngroups;
+	bool has_umask;
+	uint32_t umask;
+	/* Called by sentry_main without the kernel lock once the kernel is up,
+	 * before guest init starts (OCI create/start); < 0 ends the sentry
+	 * without running init. NULL: init starts at once. */
+	int (*wait_start)(void);
 };
 
 struct kernel {
@@ -48,6 +66,10 @@ struct kernel {
 	bool init_exited;
 	pthread_cond_t init_exit_cond;
 	uint8_t boot_id[16];
+	bool paused;               /* guest code must not run (OCI pause) */
+	/* A thread group without a parent died (processes spawned from the
+	 * host, sentry/kernel/spawn.c); called before it is released. */
+	void (*orphan_exit)(struct thread_group *tg, int status);
 };
 
 extern struct kernel kernel;

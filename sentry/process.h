@@ -2,6 +2,7 @@
  * kernel/exit.c, fs/exec.c in Linux terms). */
 #ifndef CVISOR_PROCESS_H
 #define CVISOR_PROCESS_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
 
@@ -27,5 +28,38 @@ noreturn void do_group_exit(struct task *t, int status);
 /* Everything the task loop must do when a thread is told to die (another
  * thread called exit_group or execve): true if t must exit now. */
 int task_should_exit(struct task *t);
+
+/* ---- Control from the host (the OCI runtime, sentry/control/) ----------
+ * Everything below runs under the kernel lock. */
+struct load_result;
+
+/* execvp-style: load argv[0] (searched in envp's PATH when it has no '/')
+ * as t's new program (used by guest init and spawned processes). */
+int process_load_program(struct task *t, char **argv, char **envp, struct load_result *res);
+
+/* A new guest process started from the host (`exec`): its own thread group
+ * with no parent (ppid 0), root and cwd from init's, host fds as 0-2. */
+struct spawn_spec {
+	char **argv, **envp;       /* NULL-terminated; copied */
+	const char *cwd;           /* absolute; NULL: init's cwd */
+	uint32_t uid, gid;
+	const uint32_t *groups;
+	int ngroups;
+	int stdio_fds[3];          /* host fds; duplicated, the caller keeps its own */
+	int exit_fd;               /* host eventfd written when it dies; -1: none */
+};
+/* The new process's pid, or -errno (-ESRCH: init is not running). */
+int process_spawn(const struct spawn_spec *s);
+/* The wait status of the spawned process pid once it has died (sleeping
+ * with the kernel lock dropped unless nohang: then -EAGAIN while it lives);
+ * -ECHILD if pid was not spawned or was already waited for. */
+int process_spawn_wait(int pid, bool nohang);
+
+/* OCI pause/resume: while paused no task switches to guest code; running
+ * guest threads are interrupted. The task loop calls task_pause_wait. */
+void kernel_pause(void);
+void kernel_resume(void);
+void kernel_pause_kick(void);   /* paused tasks re-check (a SIGKILL arrived) */
+void task_pause_wait(struct task *t);
 
 #endif

@@ -105,6 +105,8 @@ static void tg_zombify(struct thread_group *tg, int status)
 	}
 	struct thread_group *parent = tg->parent;
 	if (!parent) {
+		if (kernel.orphan_exit)
+			kernel.orphan_exit(tg, status);
 		tg_release(tg);
 		return;
 	}

@@ -55,9 +55,8 @@ static const char *env_get(char **envp, const char *name)
 }
 
 /* execvp-style search of argv[0] in the guest's PATH, inside the sandbox. */
-static int load_init_program(struct task *t, struct load_result *res)
+int process_load_program(struct task *t, char **argv, char **envp, struct load_result *res)
 {
-	char **argv = kernel.cfg.argv, **envp = kernel.cfg.envp;
 	const char *prog = argv[0];
 	if (strchr(prog, '/'))
 		return loader_load(t, AT_FDCWD, prog, argv, envp, 0, res);
@@ -94,7 +93,7 @@ static void *init_main(void *arg)
 		do_exit(t, SIGKILL);
 	}
 	struct load_result res;
-	int err = load_init_program(t, &res);
+	int err = process_load_program(t, kernel.cfg.argv, kernel.cfg.envp, &res);
 	if (err) {
 		dprintf(2, "cvisor: %s: %s\n", kernel.cfg.argv[0], strerror(-err));
 		do_exit(t, (err == -ENOENT ? 127 : 126) << 8);
@@ -125,6 +124,11 @@ int process_start_init(void)
 	tg->exit_signal = SIGCHLD;
 	tg->leader = t;
 	default_rlimits(tg->rlimits);
+	for (int i = 0; i < kernel.cfg.n_rlimits; i++) {
+		const struct kernel_rlimit *r = &kernel.cfg.rlimits[i];
+		if (r->resource >= 0 && r->resource < RLIM_NLIMITS)
+			tg->rlimits[r->resource] = (struct rlimit){ r->soft, r->hard };
+	}
 	kernel.last_pid = 1;
 
 	t->tid = 1;
@@ -133,6 +137,8 @@ int process_start_init(void)
 	t->timer_slack_ns = 50000;
 	t->altstack_flags = SS_DISABLE;
 	root_cred(&t->cred, kernel.cfg.uid, kernel.cfg.gid);
+	for (int i = 0; i < kernel.cfg.ngroups && i < (int)(sizeof(t->cred.groups) / sizeof(t->cred.groups[0])); i++)
+		t->cred.groups[t->cred.ngroups++] = kernel.cfg.groups[i];
 	arch_fpstate_init(&t->fp);
 	snprintf(t->comm, sizeof(t->comm), "%s", kernel.cfg.argv[0]);
 	current = t;   /* path resolution below runs as init */
@@ -143,7 +149,7 @@ int process_start_init(void)
 	t->sighand = sighand_new();
 	if (!t->fs || !t->files || !t->sighand)
 		return -ENOMEM;
-	t->fs->umask = 022;
+	t->fs->umask = kernel.cfg.has_umask ? kernel.cfg.umask & 0777 : 022;
 	list_add_tail(&t->tg_link, &tg->tasks);
 	tg->nr_live = 1;
 	list_add_tail(&t->all_link, &kernel.tasks);

@@ -70,6 +70,10 @@ noreturn void task_loop(struct task *t)
 			do_exit(t, t->tg->group_exiting ? t->tg->group_exit_code : 0);
 		signal_deliver(t, after_syscall);
 		after_syscall = false;
+		if (kernel.paused) {
+			task_pause_wait(t);   /* OCI pause: no guest code until resumed */
+			continue;
+		}
 
 		struct platform_event ev;
 		uint64_t start = now_mono_ns();

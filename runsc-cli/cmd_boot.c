@@ -1,0 +1,165 @@
+/*
+ * cvisor [global flags] boot --bundle B --ready-fd=N ID
+ *
+ * Internal command started by `create`: the sentry process of a container.
+ * Starts the gofer for the bundle's root, brings the kernel up, serves the
+ * control socket <root>/<id>/sentry.sock, answers "ok" (or the error) on
+ * the ready fd, then waits for `start` and runs the bundle's process as
+ * guest init. Exits with init's status, or dies of init's signal, so the
+ * shim waiting for this pid sees the container's real result.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include "runsc-cli/cli.h"
+#include "runsc-cli/oci/config.h"
+#include "runsc-cli/sandbox/sandbox.h"
+#include "sentry/boot.h"
+#include "sentry/control/control.h"
+#include "vfs/vfs.h"
+
+static int ready_fd = -1;
+
+/* Fork+exec `cvisor gofer` serving the container root read-only (the
+ * sentry's overlay keeps the guest's changes); returns the sentry's end. */
+static int start_gofer(const char *id, const char *root, pid_t *pid)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid_t p = fork();
+	if (p < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return -e;
+	}
+	if (p == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
+		/* Only the container may hold its stdio pipes. */
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
+		    dup2(devnull, 2) < 0 || dup2(sv[1], 3) < 0)
+			_exit(127);
+		close_range(4, ~0U, 0);
+		char argv0[300], rootarg[4200];
+		snprintf(argv0, sizeof(argv0), "cvisor-gofer:%s", id);
+		snprintf(rootarg, sizeof(rootarg), "--root=%s", root);
+		execl("/proc/self/exe", argv0, "gofer", "--fd=3", rootarg, "--readonly", (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	*pid = p;
+	return sv[0];
+}
+
+static void ready(const char *msg)
+{
+	if (ready_fd < 0)
+		return;
+	dprintf(ready_fd, "%s\n", msg);
+	close(ready_fd);
+	ready_fd = -1;
+}
+
+/* kernel_config.wait_start: the kernel is up; tell `create`, wait for `start`. */
+static int boot_wait_start(void)
+{
+	ready("ok");
+	return ctl_wait_start();
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: cvisor boot --bundle DIR --ready-fd=N ID\n");
+	return 2;
+}
+
+int cmd_boot(struct global_opts *g, int argc, char **argv)
+{
+	const char *bundle = NULL, *id = NULL, *v;
+	for (int i = 1; i < argc; i++) {
+		if ((v = sandbox_opt("--bundle", NULL, argc, argv, &i)))
+			bundle = v;
+		else if ((v = sandbox_opt("--ready-fd", NULL, argc, argv, &i)))
+			ready_fd = atoi(v);
+		else if (argv[i][0] != '-' && !id)
+			id = argv[i];
+		else
+			return usage();
+	}
+	if (!bundle || !id || ready_fd < 3)
+		return usage();
+	fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
+
+	char err[1024];
+	struct oci_config *c = oci_config_load(bundle, err, sizeof(err));
+	if (!c) {
+		ready(err);
+		return 1;
+	}
+	int ls = ctl_listen(g->root, id);
+	if (ls < 0 || ctl_server_start(ls) < 0) {
+		snprintf(err, sizeof(err), "control socket: %s", strerror(ls < 0 ? -ls : EAGAIN));
+		ready(err);
+		return 1;
+	}
+	pid_t gofer = -1;
+	int gofer_fd = start_gofer(id, c->root_path, &gofer);
+	if (gofer_fd < 0) {
+		snprintf(err, sizeof(err), "cannot start the gofer: %s", strerror(-gofer_fd));
+		ready(err);
+		return 1;
+	}
+
+	struct kernel_rlimit rl[RLIM_NLIMITS];
+	int nrl = 0;
+	for (size_t i = 0; i < c->process.n_rlimits && nrl < RLIM_NLIMITS; i++)
+		rl[nrl++] = (struct kernel_rlimit){ c->process.rlimits[i].type,
+						    c->process.rlimits[i].soft, c->process.rlimits[i].hard };
+	struct kernel_config cfg = {
+		.platform = g->platform,
+		.strace = g->strace,
+		.debug = g->debug,
+		.hostname = c->hostname ? c->hostname : "cvisor",
+		.gofer_fd = gofer_fd,
+		.root_mode = c->root_readonly ? VFS_ROOT_RO : VFS_ROOT_OVERLAY,
+		.stdio_fds = { 0, 1, 2 },
+		.uid = c->process.user.uid,
+		.gid = c->process.user.gid,
+		.cwd = c->process.cwd,
+		.argv = c->process.args.v,
+		.envp = c->process.env.v ? c->process.env.v : (char *[]){ NULL },
+		.rlimits = rl,
+		.n_rlimits = nrl,
+		.groups = c->process.user.additional_gids,
+		.ngroups = (int)c->process.user.n_additional_gids,
+		.has_umask = c->process.user.has_umask,
+		.umask = c->process.user.umask,
+		.wait_start = boot_wait_start,
+	};
+	int status = sentry_main(&cfg);
+
+	close(gofer_fd);
+	kill(gofer, SIGKILL);
+	waitpid(gofer, NULL, 0);
+	if (status < 0) {
+		int sig = ctl_killed_before_start();
+		if (sig)
+			sandbox_exit_like(sig);   /* killed while created: die of it */
+		snprintf(err, sizeof(err), "cannot start the sandbox: %s", strerror(-status));
+		ready(err);
+		_exit(1);
+	}
+	sandbox_exit_like(status);
+}

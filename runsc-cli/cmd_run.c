@@ -1,0 +1,59 @@
+/* `cvisor run [--bundle DIR] [--pid-file F] [--detach] [--keep] ID`:
+ * create + start; without --detach, wait for the container, remove it and
+ * exit with its status (128+N when killed by signal N). */
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "runsc-cli/cli.h"
+#include "runsc-cli/oci/errlog.h"
+#include "runsc-cli/sandbox/sandbox.h"
+
+int cmd_run(struct global_opts *g, int argc, char **argv)
+{
+	const char *bundle = ".", *pid_file = NULL, *console = NULL, *id = NULL;
+	bool detach = false, keep = false;
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			if (create_opt(argc, argv, &i, &bundle, &pid_file, &console))
+				continue;
+			if (sandbox_flag("--detach", "-d", argv[i])) {
+				detach = true;
+				continue;
+			}
+			if (sandbox_flag("--keep", NULL, argv[i])) {
+				keep = true;
+				continue;
+			}
+		}
+		if (argv[i][0] == '-' || id) {
+			cli_error("run: usage: run [--bundle DIR] [--pid-file FILE] [--detach] [--keep] ID");
+			return 2;
+		}
+		id = argv[i];
+	}
+	if (!id) {
+		cli_error("run: usage: run [--bundle DIR] [--pid-file FILE] [--detach] [--keep] ID");
+		return 2;
+	}
+	pid_t pid;
+	if (sandbox_create(g, bundle, id, pid_file, console, &pid) < 0)
+		return 1;
+	char err[512];
+	if (container_start(g, id) != 0) {
+		struct oci_state st;
+		if (state_load(g->root, id, &st, err, sizeof(err)) == 0) {
+			sandbox_kill_host(&st);
+			state_free(&st);
+		}
+		state_delete(g->root, id, err, sizeof(err));
+		return 1;
+	}
+	if (detach)
+		return 0;
+	int status = sandbox_wait(g, id, pid, -1, 0);
+	if (!keep)
+		state_delete(g->root, id, err, sizeof(err));
+	if (status < 0)
+		return 1;
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}

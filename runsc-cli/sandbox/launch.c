@@ -1,0 +1,270 @@
+/*
+ * `create`: from a bundle to a sentry waiting for `start`.
+ *
+ *   cvisor create ──fork──▶ setsid, fds 0-2 + ready pipe only,
+ *        │                  exec `cvisor boot --bundle B --ready-fd=3 ID`
+ *        │                      └─ forks the gofer, brings the kernel up,
+ *        │                         binds <root>/<id>/sentry.sock, says "ok"
+ *        └─ reads one line from the ready pipe, records the pid, exits
+ *
+ * The sentry is our child only until we exit; then the shim (a subreaper)
+ * or init adopts it, so its exit status reaches whoever waits for it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "runsc-cli/sandbox/sandbox.h"
+#include "runsc-cli/oci/config.h"
+#include "runsc-cli/oci/errlog.h"
+
+
+/* The boot command line: global flags, then `boot`. argv0 names the id so
+ * `ps`/`pgrep` show which container a sentry serves. */
+static noreturn void exec_boot(const struct global_opts *g, const char *bundle, const char *id)
+{
+	char argv0[300];
+	snprintf(argv0, sizeof(argv0), "cvisor-sandbox:%s", id);
+	const char *argv[24];
+	int n = 0;
+	argv[n++] = argv0;
+	argv[n++] = "--root";
+	argv[n++] = g->root;
+	argv[n++] = "--platform";
+	argv[n++] = g->platform;
+	if (g->debug)
+		argv[n++] = "--debug";
+	if (g->strace)
+		argv[n++] = "--strace";
+	if (g->log) {
+		argv[n++] = "--log";
+		argv[n++] = g->log;
+	}
+	if (g->log_format) {
+		argv[n++] = "--log-format";
+		argv[n++] = g->log_format;
+	}
+	argv[n++] = "boot";
+	argv[n++] = "--bundle";
+	argv[n++] = bundle;
+	argv[n++] = "--ready-fd=3";
+	argv[n++] = id;
+	argv[n] = NULL;
+	execv("/proc/self/exe", (char **)argv);
+	dprintf(3, "cannot execute the sentry: %s\n", strerror(errno));
+	_exit(127);
+}
+
+/* Read the one-line answer of the sentry ("ok" or an error) into msg. */
+static bool read_ready(int fd, char *msg, size_t len)
+{
+	size_t got = 0;
+	while (got + 1 < len) {
+		ssize_t n = read(fd, msg + got, len - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(msg, '\n', got))
+			break;
+	}
+	msg[got] = 0;
+	char *nl = strchr(msg, '\n');
+	if (nl)
+		*nl = 0;
+	return !strcmp(msg, "ok");
+}
+
+static pid_t launch(const struct global_opts *g, const char *bundle, const char *id, int lockfd,
+		    char *msg, size_t len)
+{
+	int rp[2];
+	if (pipe2(rp, O_CLOEXEC) < 0) {
+		snprintf(msg, len, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid_t p = fork();
+	if (p < 0) {
+		snprintf(msg, len, "fork: %s", strerror(errno));
+		close(rp[0]);
+		close(rp[1]);
+		return -1;
+	}
+	if (p == 0) {
+		/* flock is shared by the forked copy of the fd: drop it now. */
+		close(lockfd);
+		setsid();
+		if (rp[1] == 3)
+			fcntl(3, F_SETFD, 0);
+		else if (dup2(rp[1], 3) < 0)
+			_exit(127);
+		/* Nothing of the caller but stdio: the shim leaks its socket as fd 3. */
+		if (close_range(4, ~0U, 0) < 0)
+			for (int fd = 4; fd < 1024; fd++)
+				close(fd);
+		exec_boot(g, bundle, id);
+	}
+	close(rp[1]);
+	bool ok = read_ready(rp[0], msg, len);
+	close(rp[0]);
+	if (!ok) {
+		if (!msg[0])
+			snprintf(msg, len, "the sandbox exited before it was ready");
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+		return -1;
+	}
+	return p;
+}
+
+static json_t *annotations_json(const struct oci_config *c)
+{
+	if (!c->n_annotations)
+		return NULL;
+	json_t *o = json_object();
+	for (size_t i = 0; o && i < c->n_annotations; i++)
+		json_object_set_new(o, c->annotations[i].key, json_string(c->annotations[i].value));
+	return o;
+}
+
+int sandbox_create(const struct global_opts *g, const char *bundle, const char *id,
+		   const char *pid_file, const char *console_socket, pid_t *pid)
+{
+	char err[1024];
+	if (!state_id_valid(id)) {
+		cli_error("invalid container id format \"%.64s\"", id);
+		return -1;
+	}
+	struct oci_config *c = oci_config_load(bundle, err, sizeof(err));
+	if (!c) {
+		cli_error("%s", err);
+		return -1;
+	}
+	if (c->process.terminal || console_socket) {
+		cli_error(c->process.terminal ? "process.terminal: a console is not supported yet"
+					      : "cannot use a console socket when process.terminal is false");
+		oci_config_free(c);
+		return -1;
+	}
+	struct stat rs;
+	int se = stat(c->root_path, &rs) < 0 ? errno : S_ISDIR(rs.st_mode) ? 0 : ENOTDIR;
+	if (se) {
+		cli_error("root.path: %s: %s", c->root_path, strerror(se));
+		oci_config_free(c);
+		return -1;
+	}
+	struct oci_state st = { 0 };
+	snprintf(st.id, sizeof(st.id), "%s", id);
+	strcpy(st.status, "created");
+	st.oci_version = c->oci_version;
+	st.bundle = c->bundle;
+	st.rootfs = c->root_path;
+	st.annotations = annotations_json(c);
+	int rc = -1;
+	if (state_create(g->root, &st, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		goto out;
+	}
+	int lk = state_lock(g->root, id);
+	if (lk < 0) {
+		cli_error("container %s was deleted while being created", id);
+		goto out;
+	}
+	pid_t p = launch(g, c->bundle, id, lk, err, sizeof(err));
+	if (p < 0) {
+		cli_error("%s", err);
+	} else {
+		st.pid = p;
+		st.pid_start = state_proc_start(p);
+		int wr = pid_file ? sandbox_write_pid_file(pid_file, p) : 0;
+		if (wr < 0)
+			cli_error("cannot write pid file %s: %s", pid_file, strerror(-wr));
+		else if (state_save(g->root, &st, err, sizeof(err)) < 0)
+			cli_error("%s", err);
+		else
+			rc = 0;
+		if (rc < 0) {
+			kill(p, SIGKILL);
+			waitpid(p, NULL, 0);
+			if (pid_file && wr == 0)
+				unlink(pid_file);
+		}
+	}
+	state_unlock(lk);
+	if (rc < 0)
+		state_delete(g->root, id, err, sizeof(err));
+	else
+		*pid = p;
+out:
+	/* st borrows c's strings; only created/owner/annotations are its own */
+	free(st.created);
+	free(st.owner);
+	json_decref(st.annotations);
+	oci_config_free(c);
+	return rc;
+}
+
+int sandbox_load(const struct global_opts *g, const char *id, struct oci_state *st)
+{
+	char err[512];
+	if (state_load(g->root, id, st, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int sandbox_call(const struct global_opts *g, const char *id, const struct ctl_req *req,
+		 struct ctl_resp *resp, void *out, size_t outlen)
+{
+	int err = ctl_call(g->root, id, req, resp, out, outlen);
+	if (err < 0) {
+		if (err == -ECONNREFUSED || err == -ENOENT || err == -EPIPE)
+			cli_error("container %s is not running", id);
+		else
+			cli_error("container %s: %s", id, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+int sandbox_set_status(const struct global_opts *g, const char *id, const char *status)
+{
+	char err[512];
+	int lk = state_lock(g->root, id);
+	if (lk < 0) {
+		cli_error("container does not exist");
+		return -1;
+	}
+	struct oci_state st;
+	int rc = state_load(g->root, id, &st, err, sizeof(err));
+	if (rc == 0) {
+		snprintf(st.status, sizeof(st.status), "%s", status);
+		rc = state_save(g->root, &st, err, sizeof(err));
+		state_free(&st);
+	}
+	state_unlock(lk);
+	if (rc < 0)
+		cli_error("%s", err);
+	return rc < 0 ? -1 : 0;
+}
+
+void sandbox_kill_host(const struct oci_state *st)
+{
+	if (st->pid <= 0 || !strcmp(state_status(st), "stopped"))
+		return;
+	kill(st->pid, SIGKILL);
+	/* Not our child (unless `run`): wait until it is gone or a zombie. */
+	for (int i = 0; i < 1000 && strcmp(state_status(st), "stopped"); i++) {
+		if (waitpid(st->pid, NULL, WNOHANG) == st->pid)
+			break;
+		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+	}
+}

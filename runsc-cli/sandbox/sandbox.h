@@ -1,0 +1,55 @@
+/* Running a bundle: the pieces the OCI lifecycle commands share
+ * (create/start/run/exec/kill/delete/ps/pause/events/update). */
+#ifndef CVISOR_SANDBOX_H
+#define CVISOR_SANDBOX_H
+#include <stdbool.h>
+#include <stdnoreturn.h>
+#include <sys/types.h>
+#include "runsc-cli/cli.h"
+#include "runsc-cli/oci/state.h"
+#include "sentry/control/control.h"
+
+/* `create`: validate the bundle, record the state, launch `cvisor boot`
+ * (the sentry, in its own session, holding our fds 0-2 and nothing else)
+ * and return once it is ready to start. On failure: one error line, no
+ * state, no process; returns -1. */
+int sandbox_create(const struct global_opts *g, const char *bundle, const char *id,
+		   const char *pid_file, const char *console_socket, pid_t *pid);
+
+/* The lifecycle commands on an existing container: load its state (error
+ * printed, -1 when missing). */
+int sandbox_load(const struct global_opts *g, const char *id, struct oci_state *st);
+/* Send a request to the container's sentry; error printed on failure. */
+int sandbox_call(const struct global_opts *g, const char *id, const struct ctl_req *req,
+		 struct ctl_resp *resp, void *out, size_t outlen);
+/* Record a new status (under the container's lock). */
+int sandbox_set_status(const struct global_opts *g, const char *id, const char *status);
+/* Kill the sentry host process (SIGKILL) if st names a live one, and wait
+ * until it is gone (it is not our child). */
+void sandbox_kill_host(const struct oci_state *st);
+
+/* Wait for the guest: either our child `child` (run) or the exit reply on
+ * sock (exec), forwarding the host signals we get to guest pid `target`
+ * (0: init). Returns the wait status, or -1 when the sandbox went away. */
+int sandbox_wait(const struct global_opts *g, const char *id, pid_t child, int sock, int target);
+
+/* The options create and run share; true if argv[*i] was one (cmd_create.c). */
+bool create_opt(int argc, char **argv, int *i, const char **bundle, const char **pid_file,
+		const char **console);
+/* `start` of a created container, also for `run` (cmd_start.c); exit code. */
+int container_start(struct global_opts *g, const char *id);
+
+/* "KILL", "SIGKILL", "9" -> 9; -1 if unknown. */
+int sandbox_signal_number(const char *s);
+/* Write pid to path atomically (temporary file + rename). */
+int sandbox_write_pid_file(const char *path, pid_t pid);
+/* Exit like a process with wait status `status` did: same exit code, or
+ * death by the same signal (default disposition, no core file). */
+noreturn void sandbox_exit_like(int status);
+
+/* runc-style option: `--name V`, `--name=V` or `-s V` (short may be NULL). */
+const char *sandbox_opt(const char *name, const char *shortname, int argc, char **argv, int *i);
+/* A boolean option: `--name`, `--name=true`, `-s`. */
+bool sandbox_flag(const char *name, const char *shortname, const char *arg);
+
+#endif

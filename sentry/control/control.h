@@ -1,0 +1,95 @@
+/*
+ * The sentry's control socket: how `cvisor start/kill/ps/pause/exec/events`
+ * talk to a running sandbox. One SOCK_SEQPACKET socket per sandbox at
+ * <root>/<id>/sentry.sock (mode 0600), one request per message, fixed-layout
+ * structs followed by a payload of `len` bytes; both sides check every length.
+ *
+ *   request                      reply (struct ctl_resp + payload)
+ *   CTL_START                    err
+ *   CTL_KILL  pid sig flags      err          pid 0 = init; CTL_KILL_ALL = every process
+ *   CTL_PS                       err, int32 pids[]
+ *   CTL_PAUSE / CTL_RESUME       err
+ *   CTL_STATS                    err, struct ctl_stats
+ *   CTL_EXEC  + process, 3 fds   err, value = pid; later a second reply:
+ *                                value = the process's wait status
+ *
+ * EXEC payload: uint32 groups[ngroups], then NUL-terminated strings: cwd
+ * ("" = init's), argc arguments, envc environment entries. Its stdio fds
+ * 0-2 travel with SCM_RIGHTS.
+ */
+#ifndef CVISOR_CONTROL_H
+#define CVISOR_CONTROL_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define CTL_SOCKET_NAME "sentry.sock"
+#define CTL_MAX_PAYLOAD (128u << 10)
+#define CTL_MAX_GROUPS  32
+#define CTL_MAX_CONNS   256      /* concurrent connections served */
+
+enum ctl_op {
+	CTL_START = 1,
+	CTL_KILL,
+	CTL_PS,
+	CTL_PAUSE,
+	CTL_RESUME,
+	CTL_STATS,
+	CTL_EXEC,
+};
+
+#define CTL_KILL_ALL 1u
+
+struct ctl_req {
+	uint32_t op;
+	int32_t pid;
+	int32_t sig;
+	uint32_t flags;
+	uint32_t uid, gid;              /* EXEC */
+	uint32_t argc, envc, ngroups;   /* EXEC */
+	uint32_t len;                   /* payload bytes */
+};
+
+struct ctl_resp {
+	int32_t err;                    /* 0 or -errno */
+	int32_t value;
+	uint32_t len;                   /* payload bytes */
+	uint32_t pad;
+};
+
+struct ctl_stats {
+	uint32_t nr_procs, nr_threads;
+	uint64_t cpu_ns;                /* guest threads' time, live ones */
+	uint32_t paused, started;
+};
+
+/* ---- client (the CLI) ---------------------------------------------------- */
+
+/* Connect to <root>/<id>/sentry.sock (any length: through /proc/self/fd). */
+int ctl_connect(const char *root, const char *id);
+/* Send one request with payload and fds (nfds <= 3). 0 or -errno. */
+int ctl_send(int sock, const struct ctl_req *req, const void *payload, const int *fds, int nfds);
+/* Receive one reply; its payload (at most outlen bytes) goes to out.
+ * 0 or -errno (-EPIPE: the sandbox closed the connection). */
+int ctl_recv(int sock, struct ctl_resp *resp, void *out, size_t outlen);
+/* connect + send + recv + close. Returns resp->err, or -errno. */
+int ctl_call(const char *root, const char *id, const struct ctl_req *req,
+	     struct ctl_resp *resp, void *out, size_t outlen);
+
+/* ---- server (the sentry) ------------------------------------------------- */
+
+struct sockaddr_un;
+/* The socket's address through an O_PATH fd of <root>/<id> (returned in
+ * *dirfd, to close after bind/connect). 0 or -errno. */
+int ctl_sock_addr(const char *root, const char *id, struct sockaddr_un *sa, int *dirfd);
+
+/* Bind and listen at <root>/<id>/sentry.sock; the listening fd or -errno. */
+int ctl_listen(const char *root, const char *id);
+/* Serve requests on the listening socket from a background thread. */
+int ctl_server_start(int listen_fd);
+/* kernel_config.wait_start: blocks until CTL_START (0), or returns -EINTR
+ * once a CTL_KILL arrived before the start (see ctl_killed_before_start). */
+int ctl_wait_start(void);
+/* The signal of a CTL_KILL received before start, or 0. */
+int ctl_killed_before_start(void);
+
+#endif
