@@ -9,7 +9,9 @@
  *   3. drop capabilities not needed to serve files, set no_new_privs;
  *   4. install a libseccomp allowlist: openat/fstatat/fstat/readlinkat/
  *      getdents64/lseek/close/fcntl/fstatfs/ftruncate, recvmsg/sendmsg on
- *      the channels, plus the write syscalls once they are served.
+ *      the channels, and for a writable root mkdirat/mknodat/symlinkat/
+ *      linkat/unlinkat/renameat2/fchownat/fchmodat2/utimensat/fsync and
+ *      f{get,set,list,remove}xattr; clone for the channel threads.
  */
 #include "gofer/gofer.h"
 

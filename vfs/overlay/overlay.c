@@ -9,7 +9,8 @@ void ovl_copy_attr(struct inode *i)
 {
 	struct inode *r = ovl_real(i);
 	i->mode = r->mode;
-	i->nlink = r->nlink;
+	/* A merged directory's link count is unknown: 1, like overlayfs. */
+	i->nlink = S_ISDIR(r->mode) && OI(i)->upper && OI(i)->lower ? 1 : r->nlink;
 	i->uid = r->uid;
 	i->gid = r->gid;
 	i->size = r->size;
