@@ -8,8 +8,12 @@
 #include <unistd.h>
 #include "guest.h"
 
-static socklen_t mkaddr(struct sockaddr_un *a, const char *name)
+/* Names carry the pid: the static and dynamic builds run in parallel. */
+static socklen_t mkaddr(struct sockaddr_un *a, const char *base)
 {
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s-%d", base, (int)getpid());
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
 	memcpy(a->sun_path + 1, name, strlen(name));

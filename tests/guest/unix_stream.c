@@ -20,8 +20,12 @@ static void on_sigpipe(int sig)
 	sigpipes++;
 }
 
-static socklen_t mkaddr(struct sockaddr_un *a, const char *path, int abstract)
+/* Names carry the pid: the static and dynamic builds run in parallel. */
+static socklen_t mkaddr(struct sockaddr_un *a, const char *base, int abstract)
 {
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s-%d", base, (int)getpid());
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
 	if (abstract) {
@@ -63,7 +67,7 @@ static void pingpong(void)
 static void server(void)
 {
 	struct sockaddr_un a, got;
-	socklen_t len = mkaddr(&a, "/tmp/cvisor-unix-test.sock", 0), glen;
+	socklen_t len = mkaddr(&a, "/tmp/cvisor-unix-test", 0), glen;
 	int l, c, i;
 	struct stat st;
 	char buf[32];
@@ -78,7 +82,7 @@ static void server(void)
 	CHECK(stat(a.sun_path, &st) == 0 && S_ISSOCK(st.st_mode), "socket inode");
 	CHECK(bind(l, (struct sockaddr *)&a, len) == -1 && errno == EADDRINUSE, "bind twice");
 	struct sockaddr_un a2;
-	socklen_t len2 = mkaddr(&a2, "/tmp/cvisor-unix-test2.sock", 0);
+	socklen_t len2 = mkaddr(&a2, "/tmp/cvisor-unix-test2", 0);
 	unlink(a2.sun_path);
 	CHECK(bind(l, (struct sockaddr *)&a2, len2) == -1 && errno == EINVAL, "rebind");
 	CHECK(access(a2.sun_path, F_OK) == -1 && errno == ENOENT, "no leftover node");
