@@ -391,3 +391,14 @@ Test(overlay, xattrs_survive_copy_up)
 	cr_assert_eq(i->iops->getxattr(i, "user.a", buf, sizeof(buf)), -ENODATA);
 	path_put(&p);
 }
+
+Test(overlay, readers_follow_copy_up)
+{
+	struct file *rd;
+	char buf[64] = { 0 };
+	cr_assert_eq(vfs_open(t, AT_FDCWD, "/etc/hostname", O_RDONLY, 0, &rd), 0);
+	write_file("/etc/hostname", O_TRUNC, "changed\n");
+	cr_assert_eq(kernel_pread(rd, buf, sizeof(buf) - 1, 0), 8);
+	cr_assert_str_eq(buf, "changed\n");
+	file_put(rd);
+}

@@ -1,8 +1,9 @@
 /*
  * overlay open files. A regular file wraps a kernel-internal file of the
  * real inode: the upper one, copied up first when opened for writing, or
- * the lower one for reading (a file opened read-only before a copy-up
- * keeps reading the lower copy, like overlayfs before Linux 4.19).
+ * the lower one for reading. A file opened before a copy-up switches to
+ * the upper copy at its next operation (like overlayfs since Linux 4.19),
+ * so every open file sees the writes.
  * FIFOs and devices open by the overlay inode itself (the pipe lives in
  * the sentry; devices by number).
  */
@@ -16,7 +17,13 @@ int ovl_dir_open(struct file *f);   /* readdir.c */
 
 static struct file *real_file(struct file *f)
 {
-	return f->priv;
+	struct file *r = f->priv, *nr;
+	if (r->inode != ovl_real(f->inode) &&
+	    !ovl_real_open(ovl_real(f->inode), r->flags, &nr)) {
+		file_put(r);
+		f->priv = r = nr;
+	}
+	return r;
 }
 
 static ssize_t reg_read(struct file *f, void *buf, size_t len, uint64_t *pos)
