@@ -4,6 +4,8 @@
 #include <sys/file.h>
 #include "syscall.h"
 #include "../vfs/vfs_impl.h"
+#include "../vfs/lock.h"
+#include "../vfs/memfd.h"
 #include "../sentry/task.h"
 
 #ifndef CLOSE_RANGE_UNSHARE
@@ -63,7 +65,28 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 
 	if (!f)
 		return -EBADF;
+	/* O_PATH descriptors answer only the descriptor commands (Linux check_fcntl_cmd). */
+	if ((f->flags & O_PATH) && cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_GETFD &&
+	    cmd != F_SETFD && cmd != F_GETFL) {
+		file_put(f);
+		return -EBADF;
+	}
 	switch (cmd) {
+	case F_GETLK: case F_SETLK: case F_SETLKW:
+	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+		ret = fcntl_lock(t, f, cmd, arg);
+		break;
+	case F_GETOWN:
+		ret = f->owner;
+		break;
+	case F_SETOWN:
+		f->owner = (int)arg;
+		ret = 0;
+		break;
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		ret = memfd_fcntl(f, cmd, (unsigned)arg);
+		break;
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 		if (arg >= (uint64_t)fd_limit(t))

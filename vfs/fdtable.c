@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vfs_impl.h"
+#include "lock.h"
 #include "../sentry/task.h"
 
 #define FDT_INITIAL 64
@@ -14,6 +15,15 @@ static int nofile_limit(void)
 	if (current && current->tg)
 		lim = current->tg->rlimits[RLIMIT_NOFILE].rlim_cur;
 	return lim > (1u << 20) ? (1 << 20) : (int)lim;   /* Linux nr_open default */
+}
+
+/* close(2) of one descriptor: the table's POSIX locks on the file go too. */
+static void close_file(struct fdtable *ft, struct file *f)
+{
+	if (!f)
+		return;
+	posix_locks_close(f, ft);
+	file_put(f);
 }
 
 struct fdtable *fdtable_new(void)
@@ -70,7 +80,7 @@ void fdtable_put(struct fdtable *ft)
 	if (!ft || --ft->refs > 0)
 		return;
 	for (int i = 0; i < ft->max; i++)
-		file_put(ft->fd[i]);
+		close_file(ft, ft->fd[i]);
 	free(ft->fd);
 	free(ft->cloexec);
 	free(ft);
@@ -103,7 +113,7 @@ int fd_install_at(struct fdtable *ft, int fd, struct file *f, bool cloexec)
 	file_get(f);
 	ft->fd[fd] = f;
 	ft->cloexec[fd] = cloexec;
-	file_put(old);
+	close_file(ft, old);
 	return fd;
 }
 
@@ -122,7 +132,7 @@ int fd_close(struct fdtable *ft, int fd)
 	struct file *f = ft->fd[fd];
 	ft->fd[fd] = NULL;
 	ft->cloexec[fd] = false;
-	file_put(f);
+	close_file(ft, f);
 	return 0;
 }
 

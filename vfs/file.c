@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include "vfs_impl.h"
 #include "fsnotify.h"
+#include "lock.h"
 #include "anon/anon.h"
 
 struct file *file_new(const struct path *p, struct inode *inode, const struct file_ops *ops, int flags)
@@ -39,6 +40,7 @@ void file_put(struct file *f)
 		return;
 	flock_release(f);
 	fsnotify_close(f);
+	ofd_locks_release(f);
 	if (eventpoll_release)   /* weak: unit tests may link without epoll */
 		eventpoll_release(f);
 	if (f->fops && f->fops->release)

@@ -196,6 +196,7 @@ struct file {
 	uint64_t pos;
 	void *priv;
 	struct dir_context *dirctx;   /* unused by most */
+	int owner;                    /* F_SETOWN: pid, or -pgid (stored only) */
 };
 
 struct fdtable {

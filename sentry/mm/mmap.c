@@ -8,6 +8,9 @@
 #include "mm_internal.h"
 #include "../../vfs/vfs.h"
 
+/* vfs/memfd.c (weak: the mm unit test links without the vfs). */
+bool memfd_write_sealed(const struct file *f) __attribute__((weak));
+
 #ifndef MAP_UNINITIALIZED
 #define MAP_UNINITIALIZED 0x4000000
 #endif
@@ -132,7 +135,7 @@ static int check_file_mapping(struct file *f, int type, int *flags, int prot)
 			return -EPERM;
 		/* Writable shared file mappings need write-back: not there yet. */
 		if (type != MAP_PRIVATE && (prot & PROT_WRITE))
-			return -EINVAL;
+			return memfd_write_sealed && memfd_write_sealed(f) ? -EPERM : -EINVAL;
 		if (*flags & MAP_HUGETLB)
 			return -EINVAL;
 		return 0;

@@ -5,6 +5,7 @@
 
 #define TMPFS_MAGIC 0x01021994
 #define TMPFS_BOGO_DIRENT 20      /* directory size per entry, like Linux */
+#define TMPFS_SEAL_EXEC 0x0020    /* F_SEAL_EXEC (newer than some libc headers) */
 
 struct tmpfs_sb {
 	uint64_t used;                /* bytes of file data allocated */

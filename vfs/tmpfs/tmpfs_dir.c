@@ -1,6 +1,7 @@
 /* tmpfs directories: entries in cookie order; namespace operations. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +270,15 @@ static int tmpfs_readlink(struct inode *i, char *buf, size_t len)
 
 static int tmpfs_setattr(struct inode *i, const struct iattr *ia)
 {
+	if ((ia->valid & ATTR_SIZE) && S_ISREG(i->mode)) {
+		unsigned seals = TN(i)->seals;
+		if (((seals & F_SEAL_SHRINK) && ia->size < i->size) ||
+		    ((seals & F_SEAL_GROW) && ia->size > i->size))
+			return -EPERM;
+	}
+	if ((ia->valid & ATTR_MODE) && (TN(i)->seals & TMPFS_SEAL_EXEC) &&
+	    ((i->mode ^ ia->mode) & 0111))
+		return -EPERM;
 	if (ia->valid & ATTR_SIZE) {
 		if (!S_ISREG(i->mode))
 			return -EINVAL;

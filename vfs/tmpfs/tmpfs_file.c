@@ -1,5 +1,6 @@
 /* tmpfs regular files: data in one growable buffer, capped by the sb limit. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tmpfs.h"
@@ -86,6 +87,10 @@ static ssize_t tmpfs_write(struct file *f, const void *buf, size_t len, uint64_t
 		return 0;
 	if (__builtin_add_overflow(*pos, len, &end) || *pos >= s->limit)
 		return *pos >= s->limit ? -ENOSPC : -EFBIG;
+	if (TN(i)->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+		return -EPERM;
+	if ((TN(i)->seals & F_SEAL_GROW) && end > i->size)
+		return -EPERM;
 	/* A write that does not fit entirely is cut short like on a full disk. */
 	uint64_t avail = s->limit - s->used + TN(i)->cap;
 	if (end > avail) {
