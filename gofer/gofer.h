@@ -16,10 +16,12 @@ int gofer_serve(int sock, int rootfd, bool readonly);
  * its channel. 0, or the first channel's error. */
 int gofer_serve_channels(const int *socks, int n, int rootfd, bool readonly);
 
-/* Confine the gofer process before it serves anything: the place for the
- * mount namespace + pivot_root into the root, dropped capabilities,
- * no_new_privs and the seccomp allowlist of file syscalls. May replace
- * *rootfd (e.g. by "/" after pivot_root). 0 or -errno. */
-int gofer_sandbox(int *rootfd);
+/* Confine the gofer process before it serves anything (gofer/sandbox.c):
+ * own mount namespace with the tree at path `root` pivot_root'ed into (read
+ * only if readonly), every fd but 0-2, the channels and *rootfd closed,
+ * file capabilities only, no_new_privs, a seccomp allowlist of the file
+ * syscalls. Replaces *rootfd by the new "/". Call it single-threaded.
+ * 0 or -errno. */
+int gofer_sandbox(const char *root, bool readonly, const int *socks, int nsocks, int *rootfd);
 
 #endif

@@ -80,7 +80,7 @@ int cmd_gofer(int argc, char **argv)
 		return 1;
 	}
 	raise_nofile();
-	int err = gofer_sandbox(&rootfd);
+	int err = gofer_sandbox(root, readonly, socks, nsocks, &rootfd);
 	if (err) {
 		fprintf(stderr, "cvisor gofer: sandbox: %s\n", strerror(-err));
 		return 1;

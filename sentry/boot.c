@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include "sentry/boot.h"
+#include "sentry/sandbox.h"
 #include "sentry/crash.h"
 #include "sentry/kernel.h"
 #include "sentry/task.h"
@@ -73,17 +74,9 @@ static int kernel_init(const struct kernel_config *cfg)
 	return 0;
 }
 
-int sentry_main(const struct kernel_config *cfg)
+/* The sentry proper, confined by sandbox_run. */
+static int sentry_run(const struct kernel_config *cfg)
 {
-	log_debug_enabled = cfg->debug;
-	crash_handler_install();
-	/* A guest writing to a closed host pipe gets EPIPE (and its own
-	 * SIGPIPE from the kernel), never kills the sentry. */
-	signal(SIGPIPE, SIG_IGN);
-	sigset_t fwd;
-	forwarded_set(&fwd);
-	pthread_sigmask(SIG_BLOCK, &fwd, NULL);
-
 	int err = kernel_init(cfg);
 	if (err < 0)
 		return err;
@@ -111,6 +104,11 @@ int sentry_main(const struct kernel_config *cfg)
 		log_error("cannot start guest init: %s", strerror(-err));
 		return err;
 	}
+	/* init's thread waits for the kernel lock: no guest code ran yet */
+	if ((err = sandbox_lockdown(platform->name)) < 0) {
+		kernel_unlock();
+		return err;
+	}
 	pthread_t fwd_thread;
 	pthread_create(&fwd_thread, NULL, signal_forwarder, NULL);
 	pthread_detach(fwd_thread);
@@ -120,4 +118,17 @@ int sentry_main(const struct kernel_config *cfg)
 	int status = kernel.init_exit_status;
 	kernel_unlock();
 	return status;
+}
+
+int sentry_main(const struct kernel_config *cfg)
+{
+	log_debug_enabled = cfg->debug;
+	crash_handler_install();
+	/* A guest writing to a closed host pipe gets EPIPE (and its own
+	 * SIGPIPE from the kernel), never kills the sentry. */
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t fwd;
+	forwarded_set(&fwd);
+	pthread_sigmask(SIG_BLOCK, &fwd, NULL);
+	return sandbox_run(sentry_run, cfg, &fwd);
 }

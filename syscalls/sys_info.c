@@ -283,13 +283,21 @@ long sys_sched_yield(struct task *t, const struct syscall_args *a)
 	return 0;
 }
 
-static size_t cpumask_bytes(void)
+/* Configured CPUs. glibc counts them in /sys, which the confined sentry
+ * cannot see (sentry/sandbox): read once at program start. */
+static long nr_cpus_conf = 1;
+
+__attribute__((constructor)) static void read_nr_cpus_conf(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_CONF);
 
-	if (n < 1)
-		n = 1;
-	return ((size_t)n + 63) / 64 * 8;
+	if (n > 1)
+		nr_cpus_conf = n;
+}
+
+static size_t cpumask_bytes(void)
+{
+	return ((size_t)nr_cpus_conf + 63) / 64 * 8;
 }
 
 long sys_sched_getaffinity(struct task *t, const struct syscall_args *a)
@@ -300,7 +308,7 @@ long sys_sched_getaffinity(struct task *t, const struct syscall_args *a)
 
 	if (err)
 		return err;
-	if (len * 8 < (size_t)sysconf(_SC_NPROCESSORS_CONF) || (len & 7))
+	if (len * 8 < (size_t)nr_cpus_conf || (len & 7))
 		return -EINVAL;
 	CPU_ZERO(&set);
 	if (sched_getaffinity(0, sizeof(set), &set))
