@@ -4,15 +4,60 @@
  * after their last reference is dropped; they are freed once unhashed
  * (unlinked, replaced by rename, or found stale by revalidate) and
  * unreferenced. Negative lookups are not cached.
+ *
+ * Unreferenced cached dentries sit on an LRU list bounded by
+ * DENTRY_LRU_MAX: a walk over a big tree would otherwise pin every inode
+ * (and, for goferfs, a gofer fid and host fd each). Eviction frees the
+ * oldest leaf; its parent may then become unused and join the LRU.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "vfs_impl.h"
 
+#define DENTRY_LRU_MAX 4096
+
+static struct list_head dentry_lru = LIST_HEAD_INIT(dentry_lru);
+static int dentry_lru_len;
+
 static bool dentry_hashed(const struct dentry *d)
 {
 	return d->parent != d && !d->deleted;
+}
+
+static void lru_remove(struct dentry *d)
+{
+	if (list_empty(&d->lru))
+		return;
+	list_del(&d->lru);
+	dentry_lru_len--;
+}
+
+static void dentry_free_unused(struct dentry *d);
+
+/* Evicting a dentry may put its parent on the LRU (lru_add -> here
+ * again): the guard keeps that iterative instead of recursive. */
+static void lru_shrink(void)
+{
+	static bool shrinking;
+	if (shrinking)
+		return;
+	shrinking = true;
+	while (dentry_lru_len > DENTRY_LRU_MAX) {
+		struct dentry *old = list_entry(dentry_lru.next, struct dentry, lru);
+		lru_remove(old);
+		list_del(&old->sibling);
+		old->deleted = true;
+		dentry_free_unused(old);
+	}
+	shrinking = false;
+}
+
+static void lru_add(struct dentry *d)
+{
+	list_add_tail(&d->lru, &dentry_lru);
+	dentry_lru_len++;
+	lru_shrink();
 }
 
 struct dentry *dentry_new(struct dentry *parent, const char *name, struct inode *inode)
@@ -31,6 +76,7 @@ struct dentry *dentry_new(struct dentry *parent, const char *name, struct inode 
 		inode_get(inode);
 	list_init(&d->children);
 	list_init(&d->sibling);
+	list_init(&d->lru);
 	if (parent) {
 		d->parent = parent;
 		dentry_get(parent);
@@ -45,22 +91,31 @@ struct dentry *dentry_new(struct dentry *parent, const char *name, struct inode 
 
 void dentry_get(struct dentry *d)
 {
-	d->refs++;
+	if (d->refs++ == 0)
+		lru_remove(d);
+}
+
+/* Free an unhashed dentry with no references, then drop its parent. */
+static void dentry_free_unused(struct dentry *d)
+{
+	struct dentry *parent = d->parent;
+	inode_put(d->inode);
+	free(d->name);
+	free(d);
+	if (parent != d)
+		dentry_put(parent);
 }
 
 void dentry_put(struct dentry *d)
 {
-	while (d && --d->refs <= 0) {
-		struct dentry *parent = d->parent;
-		if (dentry_hashed(d))
-			return;               /* stays cached */
-		inode_put(d->inode);
-		free(d->name);
-		free(d);
-		if (parent == d)
-			return;
-		d = parent;
+	if (!d || --d->refs > 0)
+		return;
+	if (dentry_hashed(d)) {
+		if (!d->mounted)
+			lru_add(d);           /* stays cached */
+		return;
 	}
+	dentry_free_unused(d);
 }
 
 void path_get(const struct path *p)
@@ -87,8 +142,10 @@ void dentry_unhash(struct dentry *d)
 		return;
 	list_del(&d->sibling);
 	d->deleted = true;
-	d->refs++;
-	dentry_put(d);                /* frees it now if nobody holds it */
+	if (d->refs == 0) {
+		lru_remove(d);
+		dentry_free_unused(d);   /* nobody holds it: free it now */
+	}
 }
 
 void dentry_move(struct dentry *d, struct dentry *newparent, const char *name)

@@ -168,6 +168,7 @@ struct dentry {
 	struct list_head sibling;
 	int mounted;                  /* number of mounts on top of this dentry */
 	bool deleted;                 /* unlinked while open */
+	struct list_head lru;         /* in the unused-dentry LRU while refs == 0 */
 };
 
 #define MNT_RDONLY  (1 << 0)
