@@ -8,6 +8,7 @@
  * sleeps. The sentry sleeps with a timeout to notice a stub that died.
  */
 #include <errno.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -70,23 +71,74 @@ static bool posted(uint32_t s)
 	return s == SC_ST_EVENT || s == SC_ST_DONE;
 }
 
+/* Spin mode: both sides spin on the state word (on different CPUs). Sleep
+ * mode: neither spins and the stub thread is bound to the sentry thread's
+ * CPU, where a futex handoff is a direct switch (cross-CPU wakeups cost
+ * several times more in our VMs). A ctx whose sentry spin keeps failing
+ * (loaded host, or a guest computing between syscalls) drops to sleep mode
+ * and probes spin mode again every SC_PROBE_EVERY handoffs. */
+static void set_mode(struct platform_ctx *ctx, bool spin)
+{
+	ctx->spin_mode = spin;
+	ctx->spin_fails = 0;
+	ctx->since_probe = 0;
+	ctx->ctl->spin = spin ? SC_STUB_SPIN : 0;
+	if (spin) {
+		ctx->spin = SC_SPIN_START;
+		if (ctx->cpu >= 0 && sched_setaffinity(ctx->tid, sizeof(sc_cpus), &sc_cpus) == 0)
+			ctx->cpu = -1;
+	}
+}
+
+static void follow_sentry_cpu(struct platform_ctx *ctx)
+{
+	int cpu = sched_getcpu();
+	if (cpu < 0 || cpu == ctx->cpu)
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(ctx->tid, sizeof(set), &set) == 0)
+		ctx->cpu = cpu;
+}
+
+/* Before posting: pick the mode of this handoff. */
+static void choose_mode(struct platform_ctx *ctx)
+{
+	if (ctx->spin_mode)
+		return;
+	if (sc_multi_cpu && ++ctx->since_probe >= SC_PROBE_EVERY)
+		set_mode(ctx, true);
+	else
+		follow_sentry_cpu(ctx);
+}
+
+static bool spin_wait(struct platform_ctx *ctx)
+{
+	struct sc_ctl *c = ctx->ctl;
+	uint64_t t0 = __rdtsc(), t;
+	do {
+		if (posted(atomic_load_explicit(&c->state, memory_order_acquire))) {
+			if (ctx->spin < SC_SPIN_MAX)
+				ctx->spin += ctx->spin / 4 + 1;
+			ctx->spin_fails = 0;
+			return true;
+		}
+		t = __rdtsc();
+	} while (t - t0 < ctx->spin);
+	if (ctx->spin > SC_SPIN_MIN)
+		ctx->spin /= 2;
+	if (++ctx->spin_fails >= SC_SPIN_FAILS)
+		set_mode(ctx, false);
+	return false;
+}
+
 /* Wait until the stub posts; -ESRCH if it died. */
 static int wait_posted(struct platform_ctx *ctx, uint32_t mine)
 {
 	struct sc_ctl *c = ctx->ctl;
-	if (sc_multi_cpu) {
-		uint64_t t0 = __rdtsc(), t;
-		do {
-			if (posted(atomic_load_explicit(&c->state, memory_order_acquire))) {
-				if (ctx->spin < SC_SPIN_MAX)
-					ctx->spin += ctx->spin / 4 + 1;
-				return 0;
-			}
-			t = __rdtsc();
-		} while (t - t0 < ctx->spin);
-		if (ctx->spin > SC_SPIN_MIN)
-			ctx->spin /= 2;
-	}
+	if (ctx->spin_mode && spin_wait(ctx))
+		return 0;
 	const struct timespec ts = { 0, DEATH_POLL_NS };
 	for (;;) {
 		atomic_store(&c->sentry_sleeping, 1);   /* seq_cst: xchg */
@@ -114,6 +166,7 @@ int sc_handoff(struct platform_ctx *ctx, uint32_t state)
 		return -ESRCH;
 	struct sc_ctl *c = ctx->ctl;
 	ctx->stopped = false;
+	choose_mode(ctx);
 	atomic_store(&c->state, state);          /* seq_cst: xchg */
 	if (atomic_load(&c->stub_sleeping))
 		futex(&c->state, FUTEX_WAKE, 1, NULL);

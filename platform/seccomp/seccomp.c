@@ -34,6 +34,7 @@ _Static_assert(__builtin_offsetof(struct sc_ctl, req_r12) == SC_CTL_REQ_R12, "co
 
 int sc_memfd = -1, sc_slotfd = -1;
 bool sc_fsgsbase, sc_multi_cpu;
+cpu_set_t sc_cpus;
 
 /* ---- the slot file: global slot indices ---------------------------------- */
 
@@ -78,10 +79,9 @@ static void slot_file_free(long idx)
 
 static int cpus_usable(void)
 {
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+	if (sched_getaffinity(0, sizeof(sc_cpus), &sc_cpus) < 0)
 		return 1;
-	return CPU_COUNT(&set);
+	return CPU_COUNT(&sc_cpus);
 }
 
 static int sc_init(int memfile_fd)
@@ -203,7 +203,8 @@ static struct platform_ctx *ctx_alloc(struct platform_as *as, int local)
 	ctx->ctl = (struct sc_ctl *)ctx->slot;
 	ctx->slot_addr = SC_SLOTS_BASE + (uint64_t)local * SC_SLOT_SIZE;
 	ctx->spin = SC_SPIN_START;
-	ctx->ctl->spin = sc_multi_cpu ? SC_STUB_SPIN : 0;
+	ctx->cpu = -1;
+	ctx->since_probe = SC_PROBE_EVERY - 1;   /* first handoff probes spinning */
 	ctx->ctl->flags = sc_fsgsbase ? SC_FL_FSGSBASE : 0;
 	return ctx;
 }

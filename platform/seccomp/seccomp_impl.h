@@ -2,6 +2,7 @@
 #ifndef CVISOR_PLATFORM_SECCOMP_IMPL_H
 #define CVISOR_PLATFORM_SECCOMP_IMPL_H
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <sys/types.h>
 #include "../platform.h"
@@ -56,6 +57,9 @@ struct platform_ctx {
 	bool stopped;                   /* in the handler with a valid frame */
 	uint64_t fs_base, gs_base;      /* last known (no FSGSBASE: tracked) */
 	unsigned spin;                  /* adaptive spin budget of the sentry, cycles */
+	bool spin_mode;                 /* see handoff.c */
+	unsigned spin_fails, since_probe;
+	int cpu;                        /* CPU the stub is bound to, -1 none */
 };
 
 /* Labels of stub.S. */
@@ -70,10 +74,13 @@ extern const char sc_stub_handler[], sc_stub_restorer[];
 #define SC_SPIN_START  50000
 #define SC_SPIN_MIN    2000
 #define SC_SPIN_MAX    200000
+#define SC_SPIN_FAILS  4        /* failed spins in a row: sleep mode */
+#define SC_PROBE_EVERY 512      /* sleep-mode handoffs between spin probes */
 
 extern int sc_memfd, sc_slotfd;
 extern bool sc_fsgsbase;
 extern bool sc_multi_cpu;
+extern cpu_set_t sc_cpus;       /* CPUs usable at init */
 
 /* filter.c: write the parameter block (slot fd, sigaction, filter) into
  * the stub copy at `base` (still writable). */
