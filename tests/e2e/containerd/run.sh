@@ -60,6 +60,7 @@ sock=$W/containerd.sock
 image=docker.io/cvisor/busybox:e2e
 pause_image=docker.io/cvisor/pause:e2e   # same layer, runs sleep: CRI pod sandboxes
 containerd_pid=
+watchdog=
 
 log() { [ $verbose = 0 ] || echo "run.sh: $*" >&2; }
 
@@ -85,6 +86,7 @@ kill_ours() {
 cleanup() {
 	local rc=$? t m i n b
 	set +e
+	[ -n "$watchdog" ] && kill "$watchdog" 2>/dev/null
 	if [ -n "$containerd_pid" ] && kill -0 "$containerd_pid" 2>/dev/null; then
 		for n in "$ns" k8s.io; do
 			for t in $(ctr --address "$sock" -n $n containers ls -q 2>/dev/null); do bundles+=("$n/$t"); done
@@ -121,9 +123,21 @@ cleanup() {
 	exit $rc
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+# Stop (and clean up) before ctest's TIMEOUT would SIGKILL us and leak
+# containerd: every command below is bounded by `timeout`, and a pending
+# TERM runs the trap when the current one returns.
+deadline=$((30 + 10 * ${#cases[@]}))
+trap 'echo "run.sh: timed out after ${deadline}s" >&2; exit 124' TERM
+(
+	trap 'kill $s 2>/dev/null; exit 0' TERM
+	sleep "$deadline" &
+	s=$!
+	wait $s && kill -TERM $$
+) &
+watchdog=$!
 
-c() { timeout 30 ctr --address "$sock" --namespace "$ns" "$@"; }
+c() { timeout 20 ctr --address "$sock" --namespace "$ns" "$@"; }
 
 # --- containerd -------------------------------------------------------------
 mkdir -p "$W/root" "$W/state" "$W/opt"
@@ -286,7 +300,7 @@ finish() {
 in_tty() {
 	local quiet rc
 	exec {quiet}< <(exec sleep 60)
-	timeout 30 script -qec "$(printf '%q ' "$@")" /dev/null <&$quiet | tr -d '\r'
+	timeout 20 script -qec "$(printf '%q ' "$@")" /dev/null <&$quiet | tr -d '\r'
 	rc=${PIPESTATUS[0]}
 	kill $! 2>/dev/null
 	exec {quiet}<&-
