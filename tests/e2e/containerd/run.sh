@@ -120,6 +120,9 @@ cleanup() {
 	for m in /sys/fs/cgroup/*/"$ns" /sys/fs/cgroup/"$ns"; do
 		[ -d "$m" ] && find "$m" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
+	# The CRI pods' parent cgroup: removed only when empty (no concurrent run
+	# uses it; runc recreates parents anyway).
+	rmdir /sys/fs/cgroup/*/k8s.io /sys/fs/cgroup/k8s.io 2>/dev/null
 	exit $rc
 }
 trap cleanup EXIT
