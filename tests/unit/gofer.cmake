@@ -11,3 +11,4 @@ cvisor_unit_test(gofer
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/file.c
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/ops.c
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/xattr.c)
+target_link_libraries(unit_gofer PRIVATE PkgConfig::SECCOMP)
