@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <linux/futex.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -63,6 +64,39 @@ static bool stub_gone(struct platform_ctx *ctx)
 		return true;
 	}
 	return r < 0 && errno == ECHILD;
+}
+
+/* Is SC_INTR_SIG blocked in the stub's host mask? (false if unknown) */
+static bool intr_blocked(pid_t tid)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	unsigned long long blk = 0;
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "SigBlk: %llx", &blk) == 1;
+	fclose(f);
+	return found && (blk >> (SC_INTR_SIG - 1)) & 1;
+}
+
+/* A guest that jumped into the stub text can rt_sigreturn with a mask of
+ * its own and so ignore ctx_interrupt. Running guest code always has an
+ * empty host mask (only the handler blocks signals, for microseconds), so
+ * an interrupt pending over two death polls with the signal blocked both
+ * times means a hostile guest: kill its stub. */
+static bool refuses_interrupt(struct platform_ctx *ctx, uint32_t mine)
+{
+	if (mine != SC_ST_RUN || !atomic_load(&ctx->interrupted) || !intr_blocked(ctx->tid)) {
+		ctx->blocked_polls = 0;
+		return false;
+	}
+	if (++ctx->blocked_polls < 2)
+		return false;
+	sc_reap(ctx, true);
+	return true;
 }
 
 /* Stub-posted states end a wait. */
@@ -151,7 +185,7 @@ static int wait_posted(struct platform_ctx *ctx, uint32_t mine)
 			return -EIO;
 		}
 		long r = futex(&c->state, FUTEX_WAIT, mine, &ts);
-		if (r < 0 && errno == ETIMEDOUT && stub_gone(ctx)) {
+		if (r < 0 && errno == ETIMEDOUT && (stub_gone(ctx) || refuses_interrupt(ctx, mine))) {
 			atomic_store(&c->sentry_sleeping, 0);
 			return -ESRCH;
 		}

@@ -59,6 +59,7 @@ struct platform_ctx {
 	unsigned spin;                  /* adaptive spin budget of the sentry, cycles */
 	bool spin_mode;                 /* see handoff.c */
 	unsigned spin_fails, since_probe;
+	unsigned blocked_polls;         /* see refuses_interrupt() */
 	int cpu;                        /* CPU the stub is bound to, -1 none */
 };
 

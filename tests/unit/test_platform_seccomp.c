@@ -433,6 +433,40 @@ Test(platform_seccomp, guest_in_stub_text)
 	P->ctx_release(ctx);
 }
 
+/* A guest rt_sigreturns from the stub text with a frame blocking every
+ * signal, then spins: ctx_interrupt cannot reach it, so it is killed. */
+Test(platform_seccomp, guest_blocking_interrupts_is_killed)
+{
+	struct platform_as *as;
+	struct platform_ctx *ctx;
+	new_space(&as, &ctx);
+	static const uint8_t spin[] = { 0xeb, 0xfe };
+	uint64_t s = code_page(ctx, 1, spin, sizeof(spin));
+	uint8_t uc[512];
+	memset(uc, 0, sizeof(uc));
+	uint64_t flags = 6, all = ~0ULL, sp = CODE + 3 * PAGE - 64;
+	uint16_t cs = 0x33, ss = 0x2b;
+	memcpy(uc, &flags, 8);
+	memcpy(uc + 160, &sp, 8);      /* mc.rsp */
+	memcpy(uc + 168, &s, 8);       /* mc.rip */
+	memcpy(uc + 184, &cs, 2);
+	memcpy(uc + 190, &ss, 2);
+	memcpy(uc + 296, &all, 8);     /* uc_sigmask */
+	put_code(2 * PAGE, uc, sizeof(uc));
+	cr_assert_eq(P->map(ctx, CODE + 2 * PAGE, PAGE, PROT_READ | PROT_WRITE, 2 * PAGE), 0);
+
+	pthread_t pt;
+	cr_assert_eq(pthread_create(&pt, NULL, interrupter, ctx), 0);
+	struct arch_regs r = at(STUB_SYSCALL);
+	r.gp.rax = 15;
+	r.gp.rsp = CODE + 2 * PAGE;
+	struct platform_event ev;
+	cr_assert_eq(P->switch_to(ctx, &r, &ev), 0);
+	pthread_join(pt, NULL);
+	cr_assert_eq(ev.kind, PEV_DEAD);
+	P->ctx_release(ctx);
+}
+
 static void *forger(void *arg)
 {
 	struct platform_ctx *ctx = arg;
