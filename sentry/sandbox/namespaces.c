@@ -1,12 +1,15 @@
 /*
- * sandbox_run: the sentry runs in a child process inside fresh namespaces.
+ * sandbox_run: the sentry runs in a grandchild inside fresh namespaces.
  *
- * The calling process unshares the user namespace (mapping only root to the
- * caller's uid/gid) and the mount, ipc, uts, net and cgroup namespaces, then
- * forks: a new pid namespace applies to children only, so the child is pid 1
- * of its own pid namespace and every stub it creates lives there too. The
- * parent only waits: it forwards the signals a user sends it and returns the
- * child's result, passed back through a shared page.
+ * caller (host namespaces, waits)
+ *   -> holder: unshares the user namespace (only root, mapped to the
+ *      caller's uid/gid) and the mount, ipc, uts, net, cgroup and pid
+ *      namespaces, then forks and waits
+ *      -> sentry: pid 1 of the new pid namespace (every stub lives there
+ *         too), confines itself and runs fn.
+ * The two waiters forward the signals a process sends them (not the
+ * kernel's terminal signals, which reach the whole process group) and the
+ * result comes back through a shared page.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +17,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdnoreturn.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -69,48 +73,6 @@ int sandbox_close_fds(const struct kernel_config *cfg)
 	return close_range(first, ~0U, 0) < 0 ? -errno : 0;
 }
 
-/* The child: confine, run fn, leave its result in *result. */
-static void child(int (*fn)(const struct kernel_config *), const struct kernel_config *cfg,
-		  const sigset_t *mask, int *result)
-{
-	/* The waiting parent is in another pid namespace: getppid() is 0. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	pthread_sigmask(SIG_SETMASK, mask, NULL);
-	int err;
-	if ((err = sandbox_close_fds(cfg)) < 0)
-		log_error("sandbox: cannot close inherited fds: %s", strerror(-err));
-	else if ((err = sandbox_pivot_empty_root()) < 0)
-		log_error("sandbox: cannot pivot into an empty root: %s", strerror(-err));
-	else if ((err = sandbox_drop_caps()) < 0)
-		log_error("sandbox: cannot drop capabilities: %s", strerror(-err));
-	sandbox_confined = err == 0;
-	*result = err < 0 ? err : fn(cfg);
-	/* exit, not _exit: sanitizer builds check for leaks at exit */
-	exit(0);
-}
-
-/* Forward user-sent signals until the child is gone; its wait status. */
-static int wait_child(pid_t pid, const sigset_t *waitset)
-{
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(waitset, &si);
-		if (sig < 0)
-			continue;
-		if (sig != SIGCHLD) {
-			/* Signals from the kernel (a terminal's ^C, SIGWINCH) reach
-			 * the child directly: it is in our process group. */
-			if (si.si_code <= 0)
-				kill(pid, sig);
-			continue;
-		}
-		int status;
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return status;
-	}
-}
-
 bool sandbox_confined;
 
 /* Threads of the calling process (a user namespace needs exactly one). */
@@ -126,6 +88,80 @@ static int nr_threads(void)
 	return n;
 }
 
+/* Forward process-sent signals until the child is gone; its wait status. */
+static int wait_child(pid_t pid, const sigset_t *waitset)
+{
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(waitset, &si);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			if (si.si_code <= 0)
+				kill(pid, sig);
+			continue;
+		}
+		int status;
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+	}
+}
+
+/* What the sentry leaves for the caller, in a page shared by all three. */
+struct handoff {
+	int result;   /* fn's, or -errno if the sandbox could not be set up */
+	int status;   /* the sentry process's wait status */
+};
+
+/* The sentry process: confine, run fn, leave its result. */
+static noreturn void sentry_process(int (*fn)(const struct kernel_config *),
+				    const struct kernel_config *cfg, const sigset_t *mask,
+				    struct handoff *h)
+{
+	/* its parent is in another pid namespace: getppid() is 0 */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	pthread_sigmask(SIG_SETMASK, mask, NULL);
+	int err;
+	if ((err = sandbox_close_fds(cfg)) < 0)
+		log_error("sandbox: cannot close inherited fds: %s", strerror(-err));
+	else if ((err = sandbox_pivot_empty_root()) < 0)
+		log_error("sandbox: cannot pivot into an empty root: %s", strerror(-err));
+	else if ((err = sandbox_drop_caps()) < 0)
+		log_error("sandbox: cannot drop capabilities: %s", strerror(-err));
+	sandbox_confined = err == 0;
+	h->result = err < 0 ? err : fn(cfg);
+	/* exit, not _exit: sanitizer builds check for leaks at exit */
+	exit(0);
+}
+
+/* The namespace holder: a new pid namespace only applies to children, and a
+ * process whose children's namespace has died can fork no more, so the
+ * caller itself stays out of all this. */
+static noreturn void holder(int (*fn)(const struct kernel_config *), const struct kernel_config *cfg,
+			    const sigset_t *mask, const sigset_t *waitset, struct handoff *h)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int err = 0;
+	if (unshare(CLONE_NEWUSER) < 0)
+		err = -errno;
+	else if ((err = sandbox_userns_map(uid, gid)) < 0)
+		;
+	else if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP |
+			 CLONE_NEWPID) < 0)
+		err = -errno;
+	pid_t pid = err ? -1 : fork();
+	if (pid == 0)
+		sentry_process(fn, cfg, mask, h);
+	if (pid < 0) {
+		h->result = err ? err : -errno;
+		_exit(0);
+	}
+	h->status = wait_child(pid, waitset);
+	_exit(0);
+}
+
 int sandbox_run(int (*fn)(const struct kernel_config *), const struct kernel_config *cfg,
 		const sigset_t *forward)
 {
@@ -135,38 +171,30 @@ int sandbox_run(int (*fn)(const struct kernel_config *), const struct kernel_con
 		log_debug("sandbox: the caller has threads: running unconfined");
 		return fn(cfg);
 	}
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-	if (unshare(CLONE_NEWUSER) < 0)
+	struct handoff *h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (h == MAP_FAILED)
 		return -errno;
-	int err = sandbox_userns_map(uid, gid);
-	if (err < 0)
-		return err;
-	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP |
-		    CLONE_NEWPID) < 0)
-		return -errno;
-
-	int *result = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (result == MAP_FAILED)
-		return -errno;
-	*result = -ECHILD;
+	*h = (struct handoff){ .result = -ECHILD };
 	sigset_t waitset, old;
 	waitset = *forward;
 	sigaddset(&waitset, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &waitset, &old);
 	pid_t pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		munmap(result, sizeof(int));
-		return err;
-	}
 	if (pid == 0)
-		child(fn, cfg, &old, result);
-
-	int status = wait_child(pid, &waitset);
+		holder(fn, cfg, &old, &waitset, h);
+	int ret;
+	if (pid < 0) {
+		ret = -errno;
+	} else {
+		int status = wait_child(pid, &waitset);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			ret = status;
+		else if (WIFEXITED(h->status) && WEXITSTATUS(h->status) == 0)
+			ret = h->result;
+		else
+			ret = h->status;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	int ret = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? *result : status;
-	munmap(result, sizeof(int));
+	munmap(h, sizeof(*h));
 	return ret;
 }

@@ -13,16 +13,19 @@ fail() { echo "posture: $*" >&2; status=1; }
 outer=$!
 trap 'kill -KILL $outer 2>/dev/null' EXIT
 
-# The sentry is the child of `cvisor do` in another pid namespace, the gofer
-# the child running `cvisor gofer`; wait until the sentry has locked down.
+# The gofer is the child of `cvisor do` running `cvisor gofer`; the sentry
+# its grandchild in another pid namespace (the child in between holds the
+# namespaces). Wait until the sentry has locked down.
 sentry= gofer=
 for _ in $(seq 100); do
 	for c in $(pgrep -P $outer); do
 		if tr '\0' ' ' </proc/$c/cmdline 2>/dev/null | grep -q ' gofer '; then
 			gofer=$c
-		elif [ "$(readlink /proc/$c/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]; then
-			sentry=$c
+			continue
 		fi
+		for g in $(pgrep -P $c); do
+			[ "$(readlink /proc/$g/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] && sentry=$g
+		done
 	done
 	if [ -n "$sentry" ] && [ -n "$gofer" ] &&
 	   grep -q '^Seccomp:[[:space:]]*2' /proc/$sentry/status 2>/dev/null; then
