@@ -11,7 +11,6 @@
 #include <sched.h>
 #include <linux/futex.h>
 #include <signal.h>
-#include <stdio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -66,35 +65,22 @@ static bool stub_gone(struct platform_ctx *ctx)
 	return r < 0 && errno == ECHILD;
 }
 
-/* Is SC_INTR_SIG blocked in the stub's host mask? (false if unknown) */
-static bool intr_blocked(pid_t tid)
-{
-	char path[64], line[128];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	unsigned long long blk = 0;
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "SigBlk: %llx", &blk) == 1;
-	fclose(f);
-	return found && (blk >> (SC_INTR_SIG - 1)) & 1;
-}
-
 /* A guest that jumped into the stub text can rt_sigreturn with a mask of
- * its own and so ignore ctx_interrupt. Running guest code always has an
- * empty host mask (only the handler blocks signals, for microseconds), so
- * an interrupt pending over two death polls with the signal blocked both
- * times means a hostile guest: kill its stub. */
+ * its own and so ignore ctx_interrupt. A stub running guest code answers
+ * SC_INTR_SIG within microseconds (only the handler blocks signals), so an
+ * interrupt left unanswered for SC_INTR_POLLS death polls (the signal is
+ * sent again at each) means a hostile guest: kill its stub. No /proc: the
+ * sentry's own seccomp filter may forbid opening files. */
 static bool refuses_interrupt(struct platform_ctx *ctx, uint32_t mine)
 {
-	if (mine != SC_ST_RUN || !atomic_load(&ctx->interrupted) || !intr_blocked(ctx->tid)) {
+	if (mine != SC_ST_RUN || !atomic_load(&ctx->interrupted)) {
 		ctx->blocked_polls = 0;
 		return false;
 	}
-	if (++ctx->blocked_polls < 2)
+	if (++ctx->blocked_polls < SC_INTR_POLLS) {
+		syscall(SYS_tgkill, ctx->tid, ctx->tid, SC_INTR_SIG);
 		return false;
+	}
 	sc_reap(ctx, true);
 	return true;
 }
@@ -201,6 +187,7 @@ int sc_handoff(struct platform_ctx *ctx, uint32_t state)
 	struct sc_ctl *c = ctx->ctl;
 	ctx->stopped = false;
 	choose_mode(ctx);
+	ctx->blocked_polls = 0;
 	atomic_store(&c->state, state);          /* seq_cst: xchg */
 	if (atomic_load(&c->stub_sleeping))
 		futex(&c->state, FUTEX_WAKE, 1, NULL);

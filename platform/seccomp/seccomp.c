@@ -33,6 +33,12 @@ _Static_assert(__builtin_offsetof(struct sc_ctl, req_r12) == SC_CTL_REQ_R12, "co
 #define HWCAP2_FSGSBASE_ (1 << 1)
 
 int sc_memfd = -1, sc_slotfd = -1;
+
+/* The zygote: a stub spawned by init(), before the sentry installs its own
+ * seccomp filter (which stubs must not inherit: its KILL would win over
+ * their TRAP). Every address space descends from it or from another stub. */
+static struct platform_ctx *zygote;
+static pthread_mutex_t zygote_lock = PTHREAD_MUTEX_INITIALIZER;
 bool sc_fsgsbase, sc_multi_cpu;
 cpu_set_t sc_cpus;
 
@@ -75,6 +81,8 @@ static void slot_file_free(long idx)
 	pthread_mutex_unlock(&slot_lock);
 }
 
+static int spawn_root(struct platform_ctx **out);
+
 /* ---- init ---------------------------------------------------------------- */
 
 static int cpus_usable(void)
@@ -110,7 +118,7 @@ static int sc_init(int memfile_fd)
 		return err;
 	if (mprotect(p, STUB_SIZE, PROT_READ | PROT_EXEC) < 0)
 		return -errno;
-	return 0;
+	return spawn_root(&zygote);
 }
 
 /* ---- address spaces and their slots -------------------------------------- */
@@ -300,14 +308,13 @@ static int spawn_root(struct platform_ctx **out)
 	return 0;
 }
 
-/* A new stub thread cloned by `from` (owned, stopped): a thread of as
- * (new_as false, as == from->as) or the first thread of a new, empty as. */
-static int clone_from(struct platform_ctx *from, struct platform_as *as, bool new_as,
-		      struct platform_ctx **out)
+/* A new stub thread cloned by `from` (stopped, owned by the caller or the
+ * zygote under zygote_lock): a thread of as (new_as false, as == from->as)
+ * or the first thread of a new, empty as. */
+static int clone_locked(struct platform_ctx *from, struct platform_as *as, bool new_as,
+			struct platform_ctx **out)
 {
-	int err = sc_own(from);
-	if (err)
-		return err;
+	int err;
 	if (!from->stopped)
 		return -ESRCH;
 	bool fresh;
@@ -365,18 +372,29 @@ static int clone_from(struct platform_ctx *from, struct platform_as *as, bool ne
 	return 0;
 }
 
+static int clone_from(struct platform_ctx *from, struct platform_as *as, bool new_as,
+		      struct platform_ctx **out)
+{
+	int err = sc_own(from);
+	return err ? err : clone_locked(from, as, new_as, out);
+}
+
 static int sc_as_new(struct platform_ctx *from, struct platform_as **as, struct platform_ctx **ctx)
 {
+	struct platform_as *nas = as_alloc();
+	if (!nas)
+		return -ENOMEM;
 	int err;
-	if (!from) {
-		err = spawn_root(ctx);
-	} else {
-		struct platform_as *nas = as_alloc();
-		if (!nas)
-			return -ENOMEM;
+	if (from) {
 		err = clone_from(from, nas, true, ctx);
-		as_put(nas);
+	} else if (!zygote) {
+		err = -EINVAL;   /* init() first */
+	} else {
+		pthread_mutex_lock(&zygote_lock);
+		err = clone_locked(zygote, nas, true, ctx);
+		pthread_mutex_unlock(&zygote_lock);
 	}
+	as_put(nas);
 	if (!err)
 		*as = (*ctx)->as;
 	return err;

@@ -77,6 +77,7 @@ extern const char sc_stub_handler[], sc_stub_restorer[];
 #define SC_SPIN_MAX    200000
 #define SC_SPIN_FAILS  4        /* failed spins in a row: sleep mode */
 #define SC_PROBE_EVERY 512      /* sleep-mode handoffs between spin probes */
+#define SC_INTR_POLLS  10       /* 100 ms polls before an unanswered interrupt kills */
 
 extern int sc_memfd, sc_slotfd;
 extern bool sc_fsgsbase;
