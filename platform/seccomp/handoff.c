@@ -96,7 +96,11 @@ static bool posted(uint32_t s)
  * CPU, where a futex handoff is a direct switch (cross-CPU wakeups cost
  * several times more in our VMs). A ctx whose sentry spin keeps failing
  * (loaded host, or a guest computing between syscalls) drops to sleep mode
- * and probes spin mode again every SC_PROBE_EVERY handoffs. */
+ * and probes spin mode again every SC_PROBE_EVERY handoffs. A spinning
+ * pair keeps two CPUs busy: at most sc_max_spinners sentry threads (half
+ * the usable CPUs) spin at once; a ctx finding no room counts a failure. */
+static atomic_int spinners;
+
 static void set_mode(struct platform_ctx *ctx, bool spin)
 {
 	ctx->spin_mode = spin;
@@ -133,24 +137,38 @@ static void choose_mode(struct platform_ctx *ctx)
 		follow_sentry_cpu(ctx);
 }
 
-static bool spin_wait(struct platform_ctx *ctx)
+static bool spin_failed(struct platform_ctx *ctx)
 {
-	struct sc_ctl *c = ctx->ctl;
-	uint64_t t0 = __rdtsc(), t;
-	do {
-		if (posted(atomic_load_explicit(&c->state, memory_order_acquire))) {
-			if (ctx->spin < SC_SPIN_MAX)
-				ctx->spin += ctx->spin / 4 + 1;
-			ctx->spin_fails = 0;
-			return true;
-		}
-		t = __rdtsc();
-	} while (t - t0 < ctx->spin);
 	if (ctx->spin > SC_SPIN_MIN)
 		ctx->spin /= 2;
 	if (++ctx->spin_fails >= SC_SPIN_FAILS)
 		set_mode(ctx, false);
 	return false;
+}
+
+static bool spin_wait(struct platform_ctx *ctx)
+{
+	struct sc_ctl *c = ctx->ctl;
+	if (atomic_fetch_add(&spinners, 1) >= sc_max_spinners) {
+		atomic_fetch_sub(&spinners, 1);
+		return spin_failed(ctx);
+	}
+	uint64_t t0 = __rdtsc(), t;
+	bool ok = false;
+	do {
+		if (posted(atomic_load_explicit(&c->state, memory_order_acquire))) {
+			ok = true;
+			break;
+		}
+		t = __rdtsc();
+	} while (t - t0 < ctx->spin);
+	atomic_fetch_sub(&spinners, 1);
+	if (!ok)
+		return spin_failed(ctx);
+	if (ctx->spin < SC_SPIN_MAX)
+		ctx->spin += ctx->spin / 4 + 1;
+	ctx->spin_fails = 0;
+	return true;
 }
 
 /* Wait until the stub posts; -ESRCH if it died. */

@@ -40,6 +40,7 @@ int sc_memfd = -1, sc_slotfd = -1;
 static struct platform_ctx *zygote;
 static pthread_mutex_t zygote_lock = PTHREAD_MUTEX_INITIALIZER;
 bool sc_fsgsbase, sc_multi_cpu;
+int sc_max_spinners;
 cpu_set_t sc_cpus;
 
 /* ---- the slot file: global slot indices ---------------------------------- */
@@ -102,7 +103,9 @@ static int sc_init(int memfile_fd)
 	if (sc_slotfd < 0)
 		return -errno;
 	sc_fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE_) != 0;
-	sc_multi_cpu = cpus_usable() > 1;
+	int ncpus = cpus_usable();
+	sc_multi_cpu = ncpus > 1;
+	sc_max_spinners = ncpus / 2;
 	void *p = mmap((void *)STUB_BASE, STUB_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (p == MAP_FAILED)

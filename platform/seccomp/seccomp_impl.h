@@ -82,6 +82,7 @@ extern const char sc_stub_handler[], sc_stub_restorer[];
 extern int sc_memfd, sc_slotfd;
 extern bool sc_fsgsbase;
 extern bool sc_multi_cpu;
+extern int sc_max_spinners;     /* sentry threads spinning at once */
 extern cpu_set_t sc_cpus;       /* CPUs usable at init */
 
 /* filter.c: write the parameter block (slot fd, sigaction, filter) into
