@@ -137,10 +137,14 @@ int ovl_merged_list(struct inode *dir, struct ovl_dirent **out, size_t *n)
 	usorted = malloc((nu ? nu : 1) * sizeof(*usorted));
 	if (!lsorted || !usorted)
 		goto out;
-	memcpy(lsorted, lo, nl * sizeof(*lo));
-	qsort(lsorted, nl, sizeof(*lsorted), cmp_name);
-	memcpy(usorted, up, nu * sizeof(*up));
-	qsort(usorted, nu, sizeof(*usorted), cmp_name);
+	if (nl) {   /* lo/up are NULL when a layer is empty: no memcpy(x, NULL, 0) */
+		memcpy(lsorted, lo, nl * sizeof(*lo));
+		qsort(lsorted, nl, sizeof(*lsorted), cmp_name);
+	}
+	if (nu) {
+		memcpy(usorted, up, nu * sizeof(*up));
+		qsort(usorted, nu, sizeof(*usorted), cmp_name);
+	}
 	/* Result: the upper entries (whiteouts dropped) then lower survivors;
 	 * names move from up/lo into it. */
 	struct ovl_dirent *res = malloc((nu + nl + 1) * sizeof(*res));
