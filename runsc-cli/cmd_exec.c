@@ -43,7 +43,8 @@ static bool put(char *buf, size_t *off, const void *s, size_t n)
 {
 	if (*off + n > CTL_MAX_PAYLOAD)
 		return false;
-	memcpy(buf + *off, s, n);
+	if (n)
+		memcpy(buf + *off, s, n);   /* s may be NULL for an empty field */
 	*off += n;
 	return true;
 }
