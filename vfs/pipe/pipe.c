@@ -514,3 +514,79 @@ int fifo_open(struct inode *inode, struct file *f)
 		pipe_release(f);     /* the caller drops f without calling release */
 	return err;
 }
+
+long pipe_buffered(struct file *f)
+{
+	return file_is_pipe(f) && pipe_of(f) ? (long)pipe_of(f)->len : -EBADF;
+}
+
+long pipe_room(struct file *f)
+{
+	return file_is_pipe(f) && pipe_of(f) ? (long)pipe_space(pipe_of(f)) : -EBADF;
+}
+
+/* Copy n bytes starting at the read position of src into dst's ring. */
+static void ring_copy(struct pipe *dst, const struct pipe *src, size_t n)
+{
+	size_t at = src->head, first = n < src->cap - at ? n : src->cap - at;
+
+	ring_put(dst, src->buf + at, first);
+	ring_put(dst, src->buf, n - first);
+}
+
+long pipe_tee(struct file *in, struct file *out, size_t len, bool nonblock)
+{
+	struct pipe *pi = pipe_of(in), *po = pipe_of(out);
+	struct waiter wi, wo;
+	bool waiting = false;
+	long ret;
+
+	if (!file_is_pipe(in) || !file_is_pipe(out) || !pi || !po)
+		return -EINVAL;
+	if (pi == po)
+		return -EINVAL;
+	for (;;) {
+		if (!po->readers) {
+			send_sigpipe();
+			ret = -EPIPE;
+			break;
+		}
+		if (!pi->len && !pi->writers) {
+			ret = 0;
+			break;
+		}
+		size_t room = pipe_space(po);
+		if (pi->len && room && !pipe_alloc_buf(po)) {
+			size_t n = len < pi->len ? len : pi->len;
+			if (n > room)
+				n = room;
+			ring_copy(po, pi, n);
+			if (po->packet) {
+				po->pkt[(po->pkt_head + po->pkt_n) % pipe_slots(po)] = (uint32_t)n;
+				po->pkt_n++;
+			}
+			waitq_wake_all(&po->rd_wait);
+			ret = (long)n;
+			break;
+		}
+		if (nonblock) {
+			ret = -EAGAIN;
+			break;
+		}
+		if (!waiting) {
+			waitq_add(&pi->rd_wait, &wi, current);
+			waitq_add(&po->wr_wait, &wo, current);
+			waiting = true;
+			continue;
+		}
+		if (task_sleep(current, 0)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+	}
+	if (waiting) {
+		waitq_remove(&wi);
+		waitq_remove(&wo);
+	}
+	return ret;
+}

@@ -3,6 +3,7 @@
 #ifndef CVISOR_PIPE_H
 #define CVISOR_PIPE_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct file;
@@ -25,5 +26,14 @@ long pipe_set_size(struct file *f, unsigned long size);
  * reader: -ENXIO; O_RDWR (O_ACCMODE) on Linux never blocks. On error f
  * holds nothing to release. */
 int fifo_open(struct inode *inode, struct file *f);
+
+/* For splice/tee/sendfile (-EBADF when f is not a pipe): bytes buffered,
+ * and bytes a write could add now. */
+long pipe_buffered(struct file *f);
+long pipe_room(struct file *f);
+/* tee(2): copy up to len buffered bytes of in's pipe into out's without
+ * consuming them; waits for data/room unless nonblock (-EAGAIN). 0 when in
+ * has no data and no writer; -EPIPE (with SIGPIPE) when out has no reader. */
+long pipe_tee(struct file *in, struct file *out, size_t len, bool nonblock);
 
 #endif

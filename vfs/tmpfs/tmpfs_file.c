@@ -1,6 +1,7 @@
 /* tmpfs regular files: data in one growable buffer, capped by the sb limit. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tmpfs.h"
@@ -117,3 +118,33 @@ const struct file_ops tmpfs_file_fops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
 };
+
+/* fallocate: mode 0 / KEEP_SIZE (data is never sparse: only the size moves),
+ * PUNCH_HOLE|KEEP_SIZE and ZERO_RANGE zero bytes below EOF. */
+int tmpfs_fallocate(struct inode *i, int mode, uint64_t off, uint64_t len)
+{
+	unsigned seals = TN(i)->seals;
+	uint64_t end = off + len;
+	bool keep = mode & FALLOC_FL_KEEP_SIZE;
+
+	if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) &&
+	    (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+		return -EPERM;
+	if (!keep && end > i->size && (seals & F_SEAL_GROW))
+		return -EPERM;
+	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
+		uint64_t zend = end < i->size ? end : i->size;
+		if (off < zend)
+			memset(TN(i)->data + off, 0, zend - off);
+	}
+	if (!keep && end > i->size) {
+		int err = tmpfs_resize(i, end);
+		if (err)
+			return err;
+	}
+	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE) || end > i->size)
+		tmpfs_touch(i, true);
+	else
+		tmpfs_touch(i, false);
+	return 0;
+}
