@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include "vfs_impl.h"
 #include "../sentry/kernel.h"
 #include "../sentry/task.h"
@@ -17,6 +18,7 @@ void nd_init(struct nameidata *nd, struct task *t, const struct cred *cred)
 	nd->t = t;
 	nd->cred = cred;
 	nd->hops = 0;
+	nd->resolve = 0;
 	if (t && t->fs)
 		nd->root = t->fs->root;
 	else
@@ -34,16 +36,39 @@ static bool path_equal(const struct path *a, const struct path *b)
 	return a->mnt == b->mnt && a->dentry == b->dentry;
 }
 
-/* Descend through mounts stacked on p (no references taken). */
-static void follow_mounts(struct path *p)
+/* Descend through mounts stacked on p (no references taken); RESOLVE_NO_XDEV
+ * forbids it. */
+static int follow_mounts(struct nameidata *nd, struct path *p)
 {
 	while (p->dentry->mounted > 0) {
 		struct mount *m = mount_lookup(p->mnt, p->dentry);
 		if (!m)
 			break;
+		if (nd->resolve & RESOLVE_NO_XDEV)
+			return -EXDEV;
 		p->mnt = m;
 		p->dentry = m->root;
 	}
+	return 0;
+}
+
+static bool scoped(const struct nameidata *nd)
+{
+	return nd->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
+}
+
+int nd_set_resolve(struct nameidata *nd, int dirfd, unsigned resolve)
+{
+	if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) {
+		struct path start;
+		int err = nd_start(nd, dirfd, ".", &start);
+		if (err)
+			return err;
+		path_put(&nd->root);
+		nd->root = start;
+	}
+	nd->resolve = resolve;
+	return 0;
 }
 
 static int walk_one(struct nameidata *nd, const struct path *dir, const char *name, struct path *out)
@@ -56,9 +81,14 @@ static int walk_one(struct nameidata *nd, const struct path *dir, const char *na
 		/* nothing */
 	} else if (strcmp(name, "..") == 0) {
 		for (;;) {
-			if (path_equal(&p, &nd->root))
+			if (path_equal(&p, &nd->root)) {
+				if (nd->resolve & RESOLVE_BENEATH)
+					return -EXDEV;
 				break;
+			}
 			if (p.dentry == p.mnt->root && p.mnt->parent != p.mnt) {
+				if (nd->resolve & RESOLVE_NO_XDEV)
+					return -EXDEV;
 				p.dentry = p.mnt->mountpoint;
 				p.mnt = p.mnt->parent;
 				continue;
@@ -66,14 +96,20 @@ static int walk_one(struct nameidata *nd, const struct path *dir, const char *na
 			p.dentry = p.dentry->parent;
 			break;
 		}
-		follow_mounts(&p);
+		int err = follow_mounts(nd, &p);
+		if (err)
+			return err;
 	} else {
 		struct dentry *d;
 		int err = dentry_lookup_child(dir->dentry, name, &d);
 		if (err)
 			return err;
 		p.dentry = d;
-		follow_mounts(&p);
+		err = follow_mounts(nd, &p);
+		if (err) {
+			dentry_put(d);
+			return err;
+		}
 		*out = p;
 		path_get(out);
 		dentry_put(d);
@@ -99,12 +135,20 @@ int nd_follow(struct nameidata *nd, const struct path *dir, struct path *p)
 	struct path cur;
 	int err;
 
+	if (nd->resolve & RESOLVE_NO_SYMLINKS)
+		return -ELOOP;
 	if (++nd->hops > SYMLOOP_MAX_HOPS)
 		return -ELOOP;
 	if (inode->iops && inode->iops->get_link_path) {
+		if (nd->resolve & RESOLVE_NO_MAGICLINKS)
+			return -ELOOP;
 		err = inode->iops->get_link_path(inode, &cur);
 		if (err)
 			return err;
+		if (scoped(nd) || ((nd->resolve & RESOLVE_NO_XDEV) && cur.mnt != p->mnt)) {
+			path_put(&cur);
+			return -EXDEV;
+		}
 		path_put(p);
 		*p = cur;
 		return 0;
@@ -134,6 +178,10 @@ int nd_follow(struct nameidata *nd, const struct path *dir, struct path *p)
 int nd_walk(struct nameidata *nd, struct path *cur, const char *s, int flags, char *last)
 {
 	if (*s == '/') {
+		if (nd->resolve & RESOLVE_BENEATH)
+			return -EXDEV;
+		if ((nd->resolve & RESOLVE_NO_XDEV) && cur->mnt != nd->root.mnt)
+			return -EXDEV;
 		path_put(cur);
 		*cur = nd->root;
 		path_get(cur);
@@ -192,7 +240,9 @@ int nd_walk(struct nameidata *nd, struct path *cur, const char *s, int flags, ch
 
 int nd_start(struct nameidata *nd, int dirfd, const char *path, struct path *start)
 {
-	if (path[0] == '/') {
+	if (path[0] == '/' && (nd->resolve & RESOLVE_BENEATH))
+		return -EXDEV;
+	if (path[0] == '/' || scoped(nd)) {
 		*start = nd->root;
 		path_get(start);
 		return 0;
@@ -231,15 +281,17 @@ static int check_path(const char *path, int flags)
 	return 0;
 }
 
-int path_lookup_cred(struct task *t, const struct cred *c, int dirfd, const char *path,
-		     int flags, struct path *out)
+static int lookup(struct task *t, const struct cred *c, int dirfd, const char *path,
+		  int flags, unsigned resolve, struct path *out)
 {
 	struct nameidata nd;
 	int err = check_path(path, flags);
 	if (err)
 		return err;
 	nd_init(&nd, t, c);
-	err = nd_start(&nd, dirfd, path, out);
+	err = nd_set_resolve(&nd, dirfd, resolve);
+	if (!err)
+		err = nd_start(&nd, dirfd, path, out);
 	if (!err) {
 		err = nd_walk(&nd, out, path, flags, NULL);
 		if (!err && (flags & LOOKUP_DIRECTORY) && !S_ISDIR(out->dentry->inode->mode))
@@ -251,6 +303,18 @@ int path_lookup_cred(struct task *t, const struct cred *c, int dirfd, const char
 	return err;
 }
 
+int path_lookup_cred(struct task *t, const struct cred *c, int dirfd, const char *path,
+		     int flags, struct path *out)
+{
+	return lookup(t, c, dirfd, path, flags, 0, out);
+}
+
+int path_lookup_how(struct task *t, int dirfd, const char *path, int flags, unsigned resolve,
+		    struct path *out)
+{
+	return lookup(t, t ? &t->cred : NULL, dirfd, path, flags, resolve, out);
+}
+
 int path_lookup(struct task *t, int dirfd, const char *path, int flags, struct path *out)
 {
 	return path_lookup_cred(t, t ? &t->cred : NULL, dirfd, path, flags, out);
@@ -259,12 +323,20 @@ int path_lookup(struct task *t, int dirfd, const char *path, int flags, struct p
 int path_lookup_parent(struct task *t, int dirfd, const char *path, int flags,
 		       struct path *parent, char *last)
 {
+	return path_lookup_parent_how(t, dirfd, path, flags, 0, parent, last);
+}
+
+int path_lookup_parent_how(struct task *t, int dirfd, const char *path, int flags,
+			   unsigned resolve, struct path *parent, char *last)
+{
 	struct nameidata nd;
 	int err = check_path(path, flags & ~LOOKUP_EMPTY);
 	if (err)
 		return err;
 	nd_init(&nd, t, t ? &t->cred : NULL);
-	err = nd_start(&nd, dirfd, path, parent);
+	err = nd_set_resolve(&nd, dirfd, resolve);
+	if (!err)
+		err = nd_start(&nd, dirfd, path, parent);
 	if (!err) {
 		err = nd_walk(&nd, parent, path, flags, last);
 		if (err)

@@ -214,6 +214,12 @@ static int open_create(struct task *t, struct nameidata *nd, struct path *parent
 
 int vfs_open(struct task *t, int dirfd, const char *path, int flags, mode_t mode, struct file **out)
 {
+	return vfs_open_how(t, dirfd, path, flags, mode, 0, out);
+}
+
+int vfs_open_how(struct task *t, int dirfd, const char *path, int flags, mode_t mode,
+		 unsigned resolve, struct file **out)
+{
 	struct nameidata nd;
 	struct path p;
 	int err;
@@ -225,7 +231,7 @@ int vfs_open(struct task *t, int dirfd, const char *path, int flags, mode_t mode
 	if (!(flags & O_CREAT)) {
 		int lf = (flags & O_NOFOLLOW ? 0 : LOOKUP_FOLLOW) |
 			 (flags & O_DIRECTORY ? LOOKUP_DIRECTORY : 0);
-		err = path_lookup(t, dirfd, path, lf, &p);
+		err = path_lookup_how(t, dirfd, path, lf, resolve, &p);
 		if (err)
 			return err;
 		err = vfs_do_open(t, &p, flags, false, out);
@@ -233,7 +239,7 @@ int vfs_open(struct task *t, int dirfd, const char *path, int flags, mode_t mode
 		return err;
 	}
 	char last[NAME_MAX_LEN + 1];
-	err = path_lookup_parent(t, dirfd, path, 0, &p, last);
+	err = path_lookup_parent_how(t, dirfd, path, 0, resolve, &p, last);
 	if (err)
 		return err;
 	if (path_has_trailing_slash(path)) {
@@ -241,7 +247,9 @@ int vfs_open(struct task *t, int dirfd, const char *path, int flags, mode_t mode
 		return -EISDIR;
 	}
 	nd_init(&nd, t, t ? &t->cred : NULL);
-	err = open_create(t, &nd, &p, last, flags, mode, out);
+	err = nd_set_resolve(&nd, dirfd, resolve);
+	if (!err)
+		err = open_create(t, &nd, &p, last, flags, mode, out);
 	nd_fini(&nd);
 	path_put(&p);
 	return err;

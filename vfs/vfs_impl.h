@@ -39,6 +39,7 @@ struct nameidata {
 	const struct cred *cred;  /* permission checks; NULL = kernel */
 	struct path root;         /* ".." stops here (reference held) */
 	int hops;                 /* symlinks followed so far */
+	unsigned resolve;         /* openat2 RESOLVE_* (set with nd_set_resolve) */
 };
 void nd_init(struct nameidata *nd, struct task *t, const struct cred *cred);
 void nd_fini(struct nameidata *nd);
@@ -54,6 +55,16 @@ int nd_follow(struct nameidata *nd, const struct path *dir, struct path *p);
 int nd_walk_last(struct nameidata *nd, const struct path *dir, const char *name, struct path *out);
 int path_lookup_cred(struct task *t, const struct cred *c, int dirfd, const char *path,
 		     int flags, struct path *out);
+/* openat2 scoping: RESOLVE_BENEATH / RESOLVE_IN_ROOT make the start
+ * directory (dirfd) the walk's root; the other flags are checked per step. */
+int nd_set_resolve(struct nameidata *nd, int dirfd, unsigned resolve);
+int path_lookup_how(struct task *t, int dirfd, const char *path, int flags, unsigned resolve,
+		    struct path *out);
+int path_lookup_parent_how(struct task *t, int dirfd, const char *path, int flags,
+			   unsigned resolve, struct path *parent, char *last);
+/* open with openat2 resolve flags (0: plain openat). */
+int vfs_open_how(struct task *t, int dirfd, const char *path, int flags, mode_t mode,
+		 unsigned resolve, struct file **out);
 bool path_has_trailing_slash(const char *path);
 
 /* ---- namespace operations (permission and Linux rule checks here) ---- */
