@@ -21,6 +21,7 @@
 #include "runsc-cli/oci/config.h"
 #include "runsc-cli/oci/errlog.h"
 #include "runsc-cli/sandbox/sandbox.h"
+#include "runsc-cli/console.h"
 
 #define EXEC_MAX_ENV 4096
 
@@ -159,10 +160,6 @@ int cmd_exec(struct global_opts *g, int argc, char **argv)
 	int argi;
 	if (parse(argc, argv, &o, &id, &argi))
 		return 2;
-	if (o.tty || o.console) {
-		cli_error("exec: a console (--tty) is not supported yet");
-		return 1;
-	}
 	struct oci_state st;
 	if (sandbox_load(g, id, &st) < 0)
 		return 1;
@@ -201,19 +198,26 @@ int cmd_exec(struct global_opts *g, int argc, char **argv)
 	static char buf[CTL_MAX_PAYLOAD];
 	struct ctl_req q;
 	int rc = build(&o, &p, &q, buf);
+	/* --console-socket: a pty slave is the process's stdio; --tty alone
+	 * (no socket): our stdio as it is, a terminal if we have one. */
+	int tty = rc < 0 || !o.console ? -1 : console_setup(o.console, p.console_height, p.console_width);
 	if (o.process_file)
 		oci_process_free(&p);
 	oci_config_free(c);
-	if (rc < 0)
+	if (rc < 0 || (o.console && tty < 0))
 		return 1;
 	int sock = ctl_connect(g->root, id);
 	int fds[3] = { 0, 1, 2 };
+	if (tty >= 0)
+		fds[0] = fds[1] = fds[2] = tty;
 	struct ctl_resp r;
 	int e = sock < 0 ? sock : ctl_send(sock, &q, buf, fds, 3);
 	if (!e)
 		e = ctl_recv(sock, &r, NULL, 0);
 	if (!e)
 		e = r.err;
+	if (tty >= 0)
+		close(tty);   /* the guest process alone holds the slave */
 	if (e) {
 		cli_error("exec failed: %s", e == -ESRCH ? "container is not running" : strerror(-e));
 		return 1;

@@ -23,6 +23,7 @@
 #include "runsc-cli/sandbox/sandbox.h"
 #include "runsc-cli/oci/config.h"
 #include "runsc-cli/oci/errlog.h"
+#include "runsc-cli/console.h"
 
 
 /* The boot command line: global flags, then `boot`. argv0 names the id so
@@ -82,8 +83,9 @@ static bool read_ready(int fd, char *msg, size_t len)
 	return !strcmp(msg, "ok");
 }
 
+/* tty >= 0: the console's pty slave, the sentry's (and so the guest's) stdio. */
 static pid_t launch(const struct global_opts *g, const char *bundle, const char *id, int lockfd,
-		    char *msg, size_t len)
+		    int tty, char *msg, size_t len)
 {
 	int rp[2];
 	if (pipe2(rp, O_CLOEXEC) < 0) {
@@ -101,6 +103,9 @@ static pid_t launch(const struct global_opts *g, const char *bundle, const char 
 		/* flock is shared by the forked copy of the fd: drop it now. */
 		close(lockfd);
 		setsid();
+		for (int fd = 0; fd < 3 && tty >= 0; fd++)
+			if (dup2(tty, fd) < 0)
+				_exit(127);
 		if (rp[1] == 3)
 			fcntl(3, F_SETFD, 0);
 		else if (dup2(rp[1], 3) < 0)
@@ -147,9 +152,8 @@ int sandbox_create(const struct global_opts *g, const char *bundle, const char *
 		cli_error("%s", err);
 		return -1;
 	}
-	if (c->process.terminal || console_socket) {
-		cli_error(c->process.terminal ? "process.terminal: a console is not supported yet"
-					      : "cannot use a console socket when process.terminal is false");
+	if (console_socket && !c->process.terminal) {
+		cli_error("cannot use a console socket when process.terminal is false");
 		oci_config_free(c);
 		return -1;
 	}
@@ -177,9 +181,15 @@ int sandbox_create(const struct global_opts *g, const char *bundle, const char *
 		cli_error("container %s was deleted while being created", id);
 		goto out;
 	}
-	pid_t p = launch(g, c->bundle, id, lk, err, sizeof(err));
+	/* process.terminal without a socket: the caller's stdio, as it is. */
+	int tty = console_socket ? console_setup(console_socket, c->process.console_height,
+						 c->process.console_width) : -1;
+	pid_t p = console_socket && tty < 0 ? -1 : launch(g, c->bundle, id, lk, tty, err, sizeof(err));
+	if (tty >= 0)
+		close(tty);   /* only the sentry holds the slave: the shim sees EIO once it exits */
 	if (p < 0) {
-		cli_error("%s", err);
+		if (!console_socket || tty >= 0)
+			cli_error("%s", err);
 	} else {
 		st.pid = p;
 		st.pid_start = state_proc_start(p);

@@ -1,0 +1,14 @@
+/* The OCI console socket (`--console-socket`, process.terminal): a host
+ * pty pair; the master goes to whoever listens on the socket (the shim),
+ * the slave becomes the guest's stdio, wrapped as a host tty file. */
+#ifndef CVISOR_CONSOLE_H
+#define CVISOR_CONSOLE_H
+
+/* Open a host pty pair (window rows x cols when both are non-zero), send
+ * the master over the unix stream socket at `socket_path` with SCM_RIGHTS,
+ * the pty's name as data (as runc does), and close our copy of it.
+ * Returns the slave fd (O_CLOEXEC, not a controlling terminal) or -1 with
+ * the error printed. */
+int console_setup(const char *socket_path, unsigned rows, unsigned cols);
+
+#endif
