@@ -108,6 +108,11 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 		ready(err);
 		return 1;
 	}
+	struct guest_seccomp *seccomp = NULL;
+	if (c->seccomp && !(seccomp = sandbox_seccomp_compile(c->seccomp, err, sizeof(err)))) {
+		ready(err);
+		return 1;
+	}
 	int ls = ctl_listen(g->root, id);
 	if (ls < 0 || ctl_server_start(ls) < 0) {
 		snprintf(err, sizeof(err), "control socket: %s", strerror(ls < 0 ? -ls : EAGAIN));
@@ -127,6 +132,10 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 	for (size_t i = 0; i < c->process.n_rlimits && nrl < RLIM_NLIMITS; i++)
 		rl[nrl++] = (struct kernel_rlimit){ c->process.rlimits[i].type,
 						    c->process.rlimits[i].soft, c->process.rlimits[i].hard };
+	struct kernel_caps caps = {
+		c->process.caps.effective, c->process.caps.permitted, c->process.caps.inheritable,
+		c->process.caps.bounding, c->process.caps.ambient,
+	};
 	struct kernel_config cfg = {
 		.platform = g->platform,
 		.strace = g->strace,
@@ -146,9 +155,13 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 		.ngroups = (int)c->process.user.n_additional_gids,
 		.has_umask = c->process.user.has_umask,
 		.umask = c->process.user.umask,
+		.caps = c->process.has_caps ? &caps : NULL,
+		.no_new_privs = c->process.no_new_privileges,
+		.seccomp = seccomp,
 		.wait_start = boot_wait_start,
 	};
 	int status = sentry_main(&cfg);
+	sandbox_seccomp_free(seccomp);
 
 	close(gofer_fd);
 	kill(gofer, SIGKILL);

@@ -25,6 +25,14 @@ struct kernel_rlimit {
 	uint64_t soft, hard;
 };
 
+/* Capability sets of guest init (OCI process.capabilities), bit N = cap N. */
+struct kernel_caps {
+	uint64_t effective, permitted, inheritable, bounding, ambient;
+};
+
+struct guest_seccomp;   /* sentry/seccomp_guest/seccomp_guest.h */
+struct kernel_mount;    /* vfs/vfs.h: extra mounts of an OCI bundle */
+
 struct kernel_config {
 	const char *platform;      /* "ptrace" */
 	bool strace;
@@ -43,6 +51,14 @@ struct kernel_config {
 	int ngroups;
 	bool has_umask;
 	uint32_t umask;
+	const struct kernel_caps *caps;   /* NULL: all caps for uid 0, none else */
+	bool no_new_privs;                /* init starts with PR_SET_NO_NEW_PRIVS */
+	/* The container's seccomp profile, checked before every guest syscall
+	 * of every process of the sandbox; NULL: none. */
+	const struct guest_seccomp *seccomp;
+	/* Mounts after the root, /tmp, /dev and /proc, in order (vfs/init.c). */
+	const struct kernel_mount *mounts;
+	int n_mounts;
 	/* Called by sentry_main without the kernel lock once the kernel is up,
 	 * before guest init starts (OCI create/start); < 0 ends the sentry
 	 * without running init. NULL: init starts at once. */

@@ -6,6 +6,8 @@
 #include "syscalls/syscall.h"
 #include "sentry/task.h"
 #include "sentry/log.h"
+#include "sentry/kernel.h"
+#include "sentry/seccomp_guest/seccomp_guest.h"
 
 /* Each unimplemented syscall is reported once, by name, in the sentry log
  * (--debug), like runsc's debug log: libc probes some (rseq) on every
@@ -15,6 +17,11 @@ static unsigned char reported[SYSCALL_MAX];
 
 long syscall_dispatch(struct task *t, const struct syscall_args *a)
 {
+	long ret;
+	/* The container's seccomp profile sees every call first, like a
+	 * filter in the kernel's syscall entry. */
+	if (kernel.cfg.seccomp && guest_seccomp_filter(t, a, &ret))
+		return ret;
 	if (a->nr >= SYSCALL_MAX || !syscall_table[a->nr].name) {
 		log_debug("unknown syscall %llu", (unsigned long long)a->nr);
 		return -ENOSYS;

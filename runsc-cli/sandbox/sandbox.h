@@ -47,6 +47,13 @@ int sandbox_write_pid_file(const char *path, pid_t pid);
  * death by the same signal (default disposition, no core file). */
 noreturn void sandbox_exit_like(int status);
 
+struct oci_seccomp;
+struct guest_seccomp;
+/* Compile config.json's linux.seccomp for the sentry (seccomp.c); NULL with
+ * a one-line error. */
+struct guest_seccomp *sandbox_seccomp_compile(const struct oci_seccomp *s, char *err, size_t errlen);
+void sandbox_seccomp_free(struct guest_seccomp *p);
+
 /* runc-style option: `--name V`, `--name=V` or `-s V` (short may be NULL). */
 const char *sandbox_opt(const char *name, const char *shortname, int argc, char **argv, int *i);
 /* A boolean option: `--name`, `--name=true`, `-s`. */

@@ -137,6 +137,15 @@ int process_start_init(void)
 	t->timer_slack_ns = 50000;
 	t->altstack_flags = SS_DISABLE;
 	root_cred(&t->cred, kernel.cfg.uid, kernel.cfg.gid);
+	if (kernel.cfg.caps) {
+		const struct kernel_caps *k = kernel.cfg.caps;
+		t->cred.cap_effective = k->effective;
+		t->cred.cap_permitted = k->permitted;
+		t->cred.cap_inheritable = k->inheritable;
+		t->cred.cap_bounding = k->bounding;
+		t->cred.cap_ambient = k->ambient;
+	}
+	t->no_new_privs = kernel.cfg.no_new_privs;
 	for (int i = 0; i < kernel.cfg.ngroups && i < (int)(sizeof(t->cred.groups) / sizeof(t->cred.groups[0])); i++)
 		t->cred.groups[t->cred.ngroups++] = kernel.cfg.groups[i];
 	arch_fpstate_init(&t->fp);

@@ -248,10 +248,12 @@ static int status_show(const struct proc_node *n, struct proc_buf *b)
 		  tg ? (unsigned long long)tg->shared_pending.set : 0ull,
 		  (unsigned long long)t->blocked, (unsigned long long)ign, (unsigned long long)cgt);
 	pb_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\nCapBnd:\t%016llx\n"
-		  "CapAmb:\t%016llx\nNoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n",
+		  "CapAmb:\t%016llx\nNoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\n",
 		  (unsigned long long)c->cap_inheritable, (unsigned long long)c->cap_permitted,
 		  (unsigned long long)c->cap_effective, (unsigned long long)c->cap_bounding,
-		  (unsigned long long)c->cap_ambient);
+		  (unsigned long long)c->cap_ambient, t->no_new_privs,
+		  /* the container's profile (a filter, mode 2) applies to every task */
+		  kernel.cfg.seccomp ? 2 : 0, kernel.cfg.seccomp ? 1 : 0);
 	pb_printf(b, "Cpus_allowed:\t%llx\nCpus_allowed_list:\t0", ncpu >= 64 ? ~0ull : (1ull << ncpu) - 1);
 	if (ncpu > 1)
 		pb_printf(b, "-%d", ncpu - 1);

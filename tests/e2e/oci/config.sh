@@ -1,0 +1,117 @@
+#!/bin/bash
+# config.sh CASE WORKDIR CVISOR
+#
+# What config.json asks of the container, applied like runc does:
+# capabilities, noNewPrivileges, seccomp profile, mounts, masked and
+# read-only paths, hooks. Busybox bundles built here from /bin/busybox;
+# WORKDIR must be outside /tmp (the sandbox's /tmp is its own).
+set -u
+case_name=$1 work=$2 cvisor=$3
+root="$work/cfgstate-$case_name"
+mkdir -p "$work"
+rm -rf "$root"
+C=("$cvisor" --root "$root")
+fail=0
+ids=()
+
+die() { echo "config $case_name: $*" >&2; fail=1; }
+cleanup() {
+	for id in "${ids[@]}"; do "${C[@]}" delete --force "$id" >/dev/null 2>&1; done
+	rm -rf "$root"
+}
+trap cleanup EXIT
+expect() { # expect WHAT GOT WANT
+	[ "$2" = "$3" ] || die "$1: got '$2', expected '$3'"
+}
+new_id() { local id="cfg-$case_name-$$-$1"; ids+=("$id"); echo "$id"; }
+
+# bundle DIR ARGS_JSON PROCESS_EXTRA TOP_EXTRA LINUX_EXTRA [READONLY]
+# A busybox rootfs; the extras are JSON members (with a leading comma).
+bundle() {
+	local dir=$1 args=$2 pextra=$3 textra=$4 lextra=$5 ro=${6:-true}
+	rm -rf "$dir"
+	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/tmp" "$dir/rootfs/dev" "$dir/rootfs/proc"
+	cp /bin/busybox "$dir/rootfs/bin/busybox"
+	for a in sh echo cat grep mkdir uname ls stat dd df touch rm wc; do ln -s busybox "$dir/rootfs/bin/$a"; done
+	cat >"$dir/config.json" <<JSON
+{
+	"ociVersion": "1.1.0",
+	"process": {
+		"user": {"uid": 0, "gid": 0},
+		"args": $args,
+		"env": ["PATH=/bin"],
+		"cwd": "/"$pextra
+	},
+	"root": {"path": "rootfs", "readonly": $ro},
+	"hostname": "cfgtest"$textra,
+	"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]$lextra}
+}
+JSON
+}
+
+# run BUNDLE: run a container, stdout+stderr in $out, exit status in $rc.
+run() {
+	local id
+	id=$(new_id "$RANDOM")
+	out=$("${C[@]}" run -b "$1" "$id" 2>&1)
+	rc=$?
+}
+
+b="$work/cfgbundle-$case_name"
+case $case_name in
+caps)
+	caps='"CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"'
+	bundle "$b" '["sh", "-c", "grep -E \"^(CapEff|CapPrm|CapBnd|CapInh|NoNewPrivs)\" /proc/self/status"]' \
+		", \"capabilities\": {\"bounding\": [$caps], \"effective\": [$caps], \"permitted\": [$caps]}, \"noNewPrivileges\": true" "" ""
+	run "$b"
+	expect "caps status" "$rc" 0
+	expect "caps" "$(echo $out)" "CapInh: 0000000000000000 CapPrm: 0000000000000421 CapEff: 0000000000000421 CapBnd: 0000000000000421 NoNewPrivs: 1"
+	# without process.capabilities root keeps every capability (runc)
+	bundle "$b" '["sh", "-c", "grep -E \"^(CapEff|NoNewPrivs)\" /proc/self/status"]' "" "" ""
+	run "$b"
+	expect "default caps" "$(echo $out)" "CapEff: 000001ffffffffff NoNewPrivs: 0" ;;
+seccomp)
+	# mkdir refused with the default errno (EPERM), uname with errnoRet 38
+	bundle "$b" '["sh", "-c", "mkdir /tmp/x; echo mkdir=$?; grep Seccomp: /proc/self/status"]' "" "" \
+		', "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+			{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"},
+			{"names": ["uname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}'
+	run "$b"
+	expect "errno profile" "$(echo $out)" "mkdir: can't create directory '/tmp/x': Operation not permitted mkdir=1 Seccomp: 2"
+	# custom errno reaches the guest as is
+	bundle "$b" '["sh", "-c", "mkdir /tmp/x; echo mkdir=$?"]' "" "" \
+		', "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+			{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}'
+	run "$b"
+	expect "custom errno" "$(echo $out)" "mkdir: can't create directory '/tmp/x': Function not implemented mkdir=1"
+	# argument conditions: only kill(_, SIGUSR1) is refused
+	bundle "$b" '["sh", "-c", "trap \"echo usr1\" USR1; trap \"echo usr2\" USR2; kill -USR1 $$; echo a=$?; kill -USR2 $$; echo b=$?"]' "" "" \
+		', "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+			{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+			 "args": [{"index": 1, "value": 10, "op": "SCMP_CMP_EQ"}]}]}'
+	run "$b"
+	expect "args condition" "$(echo $out)" "sh: can't kill pid 1: Permission denied a=1 usr2 b=0"
+	# kill: the whole process dies of SIGSYS
+	bundle "$b" '["sh", "-c", "echo hi; mkdir /tmp/k"]' "" "" \
+		', "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+			{"names": ["mkdir"], "action": "SCMP_ACT_KILL_PROCESS"}]}'
+	run "$b"
+	expect "kill output" "$out" "hi"
+	expect "kill status" "$rc" $((128 + 31))
+	# trap: SIGSYS with si_code SYS_SECCOMP, default action kills
+	bundle "$b" '["sh", "-c", "mkdir /tmp/t 2>/dev/null; echo status=$?"]' "" "" \
+		', "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+			{"names": ["mkdir"], "action": "SCMP_ACT_TRAP"}]}'
+	run "$b"
+	expect "trap" "$out" "status=$((128 + 31))"
+	# default action ERRNO with defaultErrnoRet, an allow list
+	bundle "$b" '["sh", "-c", "uname; echo u=$?; mkdir /tmp/d; echo m=$?"]' "" "" \
+		', "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+			{"names": ["uname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}'
+	run "$b"
+	expect "default allow" "$(echo $out)" "u=0 m=0" ;;
+*)
+	echo "config.sh: unknown case $case_name" >&2
+	exit 2 ;;
+esac
+exit $fail
