@@ -216,8 +216,6 @@ int cmd_exec(struct global_opts *g, int argc, char **argv)
 		e = ctl_recv(sock, &r, NULL, 0);
 	if (!e)
 		e = r.err;
-	if (tty >= 0)
-		close(tty);   /* the guest process alone holds the slave */
 	if (e) {
 		cli_error("exec failed: %s", e == -ESRCH ? "container is not running" : strerror(-e));
 		return 1;
@@ -231,6 +229,8 @@ int cmd_exec(struct global_opts *g, int argc, char **argv)
 		}
 		if (w > 0) {
 			close(sock);
+			if (tty >= 0)
+				close(tty);
 			int wr = o.pid_file ? sandbox_write_pid_file(o.pid_file, w) : 0;
 			if (wr < 0) {
 				cli_error("cannot write pid file %s: %s", o.pid_file, strerror(-wr));
@@ -245,6 +245,13 @@ int cmd_exec(struct global_opts *g, int argc, char **argv)
 		if (devnull > 2)
 			close(devnull);
 		setsid();
+	}
+	/* The terminal's signals (^C, resize) come to us through a relay and
+	 * go on to the guest process like any other; then only the guest
+	 * process holds the slave. */
+	if (tty >= 0) {
+		console_relay(tty);
+		close(tty);
 	}
 	int ws = sandbox_wait(g, id, 0, sock, guest_pid);
 	close(sock);

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "runsc-cli/console.h"
@@ -92,4 +94,38 @@ fail:
 	if (m >= 0)
 		close(m);
 	return -1;
+}
+
+void console_relay(int tty)
+{
+	static const int sigs[] = { SIGINT, SIGQUIT, SIGWINCH, SIGHUP };
+	sigset_t set, old;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&set, sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	pid_t parent = getpid();
+	pid_t p = fork();
+	if (p != 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
+	if (setsid() < 0 || ioctl(tty, TIOCSCTTY, 0) < 0)
+		_exit(0);
+	/* The terminal stays ours without an open fd: the shim still sees
+	 * EIO on the master once the sentry closes the slave. */
+	if (close_range(0, ~0U, 0) < 0)
+		for (int fd = 0; fd < 1024; fd++)
+			close(fd);
+	if (chdir("/") < 0)
+		_exit(0);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+		if (sig > 0 && si.si_code == SI_KERNEL)
+			kill(parent, sig);
+	}
 }

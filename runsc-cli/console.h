@@ -11,4 +11,12 @@
  * the error printed. */
 int console_setup(const char *socket_path, unsigned rows, unsigned cols);
 
+/* In the future sentry process (before exec, stdio already the slave):
+ * fork a relay that takes `tty` as the controlling terminal of a session of
+ * its own and passes the signals the terminal raises (^C, ^\, resize,
+ * hangup) on to its parent as process-sent signals, which the sentry
+ * forwards to the guest. Alone in its session, it keeps the terminal's
+ * signals away from the gofer and the stubs. Best effort: no error. */
+void console_relay(int tty);
+
 #endif

@@ -106,6 +106,8 @@ static pid_t launch(const struct global_opts *g, const char *bundle, const char 
 		for (int fd = 0; fd < 3 && tty >= 0; fd++)
 			if (dup2(tty, fd) < 0)
 				_exit(127);
+		if (tty >= 0)
+			console_relay(tty);
 		if (rp[1] == 3)
 			fcntl(3, F_SETFD, 0);
 		else if (dup2(rp[1], 3) < 0)
