@@ -15,9 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include "runsc-cli/cli.h"
 #include "runsc-cli/oci/config.h"
@@ -27,41 +25,6 @@
 #include "vfs/vfs.h"
 
 static int ready_fd = -1;
-
-/* Fork+exec `cvisor gofer` serving the container root read-only (the
- * sentry's overlay keeps the guest's changes); returns the sentry's end. */
-static int start_gofer(const char *id, const char *root, pid_t *pid)
-{
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	pid_t p = fork();
-	if (p < 0) {
-		int e = errno;
-		close(sv[0]);
-		close(sv[1]);
-		return -e;
-	}
-	if (p == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(1);
-		/* Only the container may hold its stdio pipes. */
-		int devnull = open("/dev/null", O_RDWR);
-		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
-		    dup2(devnull, 2) < 0 || dup2(sv[1], 3) < 0)
-			_exit(127);
-		close_range(4, ~0U, 0);
-		char argv0[300], rootarg[4200];
-		snprintf(argv0, sizeof(argv0), "cvisor-gofer:%s", id);
-		snprintf(rootarg, sizeof(rootarg), "--root=%s", root);
-		execl("/proc/self/exe", argv0, "gofer", "--fd=3", rootarg, "--readonly", (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
-	*pid = p;
-	return sv[0];
-}
 
 static void ready(const char *msg)
 {
@@ -119,10 +82,18 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 		ready(err);
 		return 1;
 	}
+	/* The root's gofer serves it read-only: the sentry's overlay keeps
+	 * the guest's changes. */
 	pid_t gofer = -1;
-	int gofer_fd = start_gofer(id, c->root_path, &gofer);
+	int gofer_fd = sandbox_start_gofer(id, c->root_path, true, &gofer);
 	if (gofer_fd < 0) {
 		snprintf(err, sizeof(err), "cannot start the gofer: %s", strerror(-gofer_fd));
+		ready(err);
+		return 1;
+	}
+	struct sandbox_mounts mounts;
+	if (sandbox_mounts_prepare(&mounts, c, id, err, sizeof(err)) < 0) {
+		sandbox_mounts_release(&mounts);
 		ready(err);
 		return 1;
 	}
@@ -158,10 +129,13 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 		.caps = c->process.has_caps ? &caps : NULL,
 		.no_new_privs = c->process.no_new_privileges,
 		.seccomp = seccomp,
+		.mounts = mounts.v,
+		.n_mounts = mounts.n,
 		.wait_start = boot_wait_start,
 	};
 	int status = sentry_main(&cfg);
 	sandbox_seccomp_free(seccomp);
+	sandbox_mounts_release(&mounts);
 
 	close(gofer_fd);
 	kill(gofer, SIGKILL);

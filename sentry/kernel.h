@@ -31,7 +31,33 @@ struct kernel_caps {
 };
 
 struct guest_seccomp;   /* sentry/seccomp_guest/seccomp_guest.h */
-struct kernel_mount;    /* vfs/vfs.h: extra mounts of an OCI bundle */
+
+/* A mount of an OCI bundle (mounts[], maskedPaths, readonlyPaths), made
+ * by vfs/init.c after the root, /tmp, /dev and /proc. */
+enum kernel_mount_kind {
+	KMOUNT_TMPFS,      /* a new tmpfs: size, mode */
+	KMOUNT_BIND,       /* goferfs on gofer_fd (the source directory, or the
+			    * directory holding the source file `name`) */
+	KMOUNT_PROC,       /* another procfs */
+	KMOUNT_EMPTY,      /* an empty read-only directory (sysfs stand-in);
+			    * skipped when the destination cannot be made */
+	KMOUNT_MASK,       /* maskedPaths: an empty read-only dir or file over
+			    * the destination; skipped when it does not exist */
+	KMOUNT_RDONLY,     /* readonlyPaths: the destination bound read-only
+			    * onto itself; skipped when it does not exist */
+};
+
+struct kernel_mount {
+	int kind;          /* enum kernel_mount_kind */
+	const char *dest;  /* absolute, inside the sandbox */
+	const char *source;   /* for /proc/mounts */
+	int flags;         /* MNT_* */
+	uint64_t size;     /* tmpfs bytes, 0: default */
+	int mode;          /* tmpfs root permissions, -1: 01777 */
+	int gofer_fd;      /* KMOUNT_BIND */
+	bool readonly;     /* KMOUNT_BIND: the gofer serves it read-only */
+	const char *name;  /* KMOUNT_BIND of a file: its name; NULL: directory */
+};
 
 struct kernel_config {
 	const char *platform;      /* "ptrace" */

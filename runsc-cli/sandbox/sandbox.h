@@ -54,6 +54,26 @@ struct guest_seccomp;
 struct guest_seccomp *sandbox_seccomp_compile(const struct oci_seccomp *s, char *err, size_t errlen);
 void sandbox_seccomp_free(struct guest_seccomp *p);
 
+/* Start `cvisor gofer` serving the host tree `root` (gofer.c); returns the
+ * sentry's end of the channel, or -errno. */
+int sandbox_start_gofer(const char *id, const char *root, bool readonly, pid_t *pid);
+
+struct oci_config;
+struct kernel_mount;
+/* The sentry's extra mounts from mounts[], maskedPaths, readonlyPaths, with
+ * a gofer started per bind mount (mounts.c). */
+struct sandbox_mounts {
+	struct kernel_mount *v;
+	int n;
+	pid_t *gofers;
+	int ngofers;
+};
+/* 0, or -1 with a one-line error (release sm even then). */
+int sandbox_mounts_prepare(struct sandbox_mounts *sm, const struct oci_config *c, const char *id,
+			   char *err, size_t errlen);
+/* Close the channels, kill and reap the gofers, free. */
+void sandbox_mounts_release(struct sandbox_mounts *sm);
+
 /* runc-style option: `--name V`, `--name=V` or `-s V` (short may be NULL). */
 const char *sandbox_opt(const char *name, const char *shortname, int argc, char **argv, int *i);
 /* A boolean option: `--name`, `--name=true`, `-s`. */

@@ -32,7 +32,7 @@ bundle() {
 	rm -rf "$dir"
 	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/tmp" "$dir/rootfs/dev" "$dir/rootfs/proc"
 	cp /bin/busybox "$dir/rootfs/bin/busybox"
-	for a in sh echo cat grep mkdir uname ls stat dd df touch rm wc; do ln -s busybox "$dir/rootfs/bin/$a"; done
+	for a in sh echo cat grep mkdir uname ls stat dd df touch rm wc tail; do ln -s busybox "$dir/rootfs/bin/$a"; done
 	cat >"$dir/config.json" <<JSON
 {
 	"ociVersion": "1.1.0",
@@ -110,6 +110,46 @@ seccomp)
 			{"names": ["uname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}'
 	run "$b"
 	expect "default allow" "$(echo $out)" "u=0 m=0" ;;
+tmpfs)
+	# size=, mode=, nosuid/ro; the destination is made in the overlay
+	bundle "$b" '["sh", "-c", "df -k /mnt/t | tail -n 1; stat -c %a /mnt/t; grep /mnt /proc/mounts; dd if=/dev/zero of=/mnt/t/big bs=1k count=2048 2>/dev/null; echo dd=$?; echo x > /mnt/r/f; echo ro=$?"]' "" \
+		', "mounts": [
+			{"destination": "/mnt/t", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "size=1m", "mode=700"]},
+			{"destination": "/mnt/r", "type": "tmpfs", "source": "shm", "options": ["ro"]}]' "" false
+	run "$b"
+	expect "tmpfs" "$(echo $out)" "tmpfs 1024 0 1024 0% /mnt/t 700 tmpfs /mnt/t tmpfs rw,nosuid 0 0 shm /mnt/r tmpfs ro 0 0 dd=1 sh: can't create /mnt/r/f: Read-only file system ro=1" ;;
+bind)
+	# a host directory read-write and read-only, a host file
+	host="$work/cfghost-$$"
+	rm -rf "$host" && mkdir -p "$host/dir" && echo data >"$host/dir/f" && echo single >"$host/file"
+	bundle "$b" '["sh", "-c", "cat /data/f /ro/f /etc/single; echo new >/data/new; echo w=$?; echo x >/ro/x; echo ro=$?; echo y >/etc/single; echo rf=$?"]' "" \
+		", \"mounts\": [
+			{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$host/dir\", \"options\": [\"rbind\", \"rw\"]},
+			{\"destination\": \"/ro\", \"type\": \"bind\", \"source\": \"$host/dir\", \"options\": [\"rbind\", \"ro\"]},
+			{\"destination\": \"/etc/single\", \"source\": \"$host/file\", \"options\": [\"bind\", \"ro\"]}]" "" false
+	run "$b"
+	expect "bind" "$(echo $out)" "data data single w=0 sh: can't create /ro/x: Read-only file system ro=1 sh: can't create /etc/single: Read-only file system rf=1"
+	expect "bind write reached the host" "$(cat "$host/dir/new" 2>&1)" new
+	[ -e "$host/dir/x" ] && die "read-only bind wrote to the host"
+	[ -e "$b/rootfs/data" ] && die "mount point made on the host rootfs"
+	# a missing source fails create cleanly
+	bundle "$b" '["true"]' "" ', "mounts": [{"destination": "/x", "type": "bind", "source": "/nonexistent-cfg", "options": ["bind"]}]' ""
+	id=$(new_id missing)
+	"${C[@]}" create -b "$b" "$id" >/dev/null 2>&1 && die "create with a missing bind source succeeded"
+	[ -e "$root/$id" ] && die "state of $id left"
+	rm -rf "$host" ;;
+masked)
+	bundle "$b" '["sh", "-c", "cat /etc/secret; echo c=$?; ls -A /etc/secretdir; echo l=$?; echo x >/etc/secret; echo w=$?; cat /proc/version | wc -c"]' "" "" \
+		', "maskedPaths": ["/etc/secret", "/etc/secretdir", "/proc/version", "/nonexistent"]'
+	mkdir -p "$b/rootfs/etc/secretdir" && echo secret >"$b/rootfs/etc/secret" && echo s >"$b/rootfs/etc/secretdir/x"
+	run "$b"
+	expect "masked" "$(echo $out)" "c=0 l=0 sh: can't create /etc/secret: Read-only file system w=1 0" ;;
+readonly)
+	bundle "$b" '["sh", "-c", "cat /etc/rodir/a; echo x >/etc/rodir/b; echo w=$?; echo y >/etc/other; echo o=$?; echo h >/proc/sys/kernel/hostname; echo p=$?"]' "" "" \
+		', "readonlyPaths": ["/etc/rodir", "/proc/sys", "/nonexistent"]' false
+	mkdir -p "$b/rootfs/etc/rodir" && echo A >"$b/rootfs/etc/rodir/a"
+	run "$b"
+	expect "readonly" "$(echo $out)" "A sh: can't create /etc/rodir/b: Read-only file system w=1 o=0 sh: can't create /proc/sys/kernel/hostname: Read-only file system p=1" ;;
 *)
 	echo "config.sh: unknown case $case_name" >&2
 	exit 2 ;;
