@@ -4,6 +4,7 @@
 #include <string.h>
 #include "runsc-cli/cli.h"
 #include "runsc-cli/oci/errlog.h"
+#include "runsc-cli/oci/config.h"
 #include "runsc-cli/sandbox/sandbox.h"
 
 int cmd_delete(struct global_opts *g, int argc, char **argv)
@@ -39,6 +40,7 @@ int cmd_delete(struct global_opts *g, int argc, char **argv)
 	}
 	sandbox_kill_host(&st);
 	state_free(&st);
+	sandbox_hooks_warn(g, id, OCI_HOOK_POSTSTOP);
 	if (state_delete(g->root, id, err, sizeof(err)) < 0 && !force) {
 		cli_error("%s", err);
 		return 1;

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include "runsc-cli/cli.h"
 #include "runsc-cli/oci/errlog.h"
+#include "runsc-cli/oci/config.h"
 #include "runsc-cli/sandbox/sandbox.h"
 
 int cmd_run(struct global_opts *g, int argc, char **argv)
@@ -51,8 +52,10 @@ int cmd_run(struct global_opts *g, int argc, char **argv)
 	if (detach)
 		return 0;
 	int status = sandbox_wait(g, id, pid, -1, 0);
-	if (!keep)
+	if (!keep) {
+		sandbox_hooks_warn(g, id, OCI_HOOK_POSTSTOP);
 		state_delete(g->root, id, err, sizeof(err));
+	}
 	if (status < 0)
 		return 1;
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "runsc-cli/cli.h"
 #include "runsc-cli/oci/errlog.h"
+#include "runsc-cli/oci/config.h"
 #include "runsc-cli/sandbox/sandbox.h"
 
 int container_start(struct global_opts *g, const char *id)
@@ -20,6 +21,8 @@ int container_start(struct global_opts *g, const char *id)
 		struct ctl_resp r;
 		if (sandbox_call(g, id, &q, &r, NULL, 0) == 0)
 			rc = sandbox_set_status(g, id, "running") < 0 ? 1 : 0;
+		if (rc == 0)
+			sandbox_hooks_warn(g, id, OCI_HOOK_POSTSTART);
 	}
 	state_free(&st);
 	return rc;

@@ -74,6 +74,14 @@ int sandbox_mounts_prepare(struct sandbox_mounts *sm, const struct oci_config *c
 /* Close the channels, kill and reap the gofers, free. */
 void sandbox_mounts_release(struct sandbox_mounts *sm);
 
+/* Run the hooks of kind (enum oci_hook_kind) in order with the state on
+ * stdin (hooks.c); 0, or -1 with a one-line error at the first failure. */
+int sandbox_hooks_run(const struct oci_config *c, int kind, const struct oci_state *st,
+		      char *err, size_t errlen);
+/* poststart/poststop of container id, from its bundle's config.json (not
+ * run when that is gone); failures are printed as warnings. */
+void sandbox_hooks_warn(const struct global_opts *g, const char *id, int kind);
+
 /* runc-style option: `--name V`, `--name=V` or `-s V` (short may be NULL). */
 const char *sandbox_opt(const char *name, const char *shortname, int argc, char **argv, int *i);
 /* A boolean option: `--name`, `--name=true`, `-s`. */

@@ -32,7 +32,7 @@ bundle() {
 	rm -rf "$dir"
 	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/tmp" "$dir/rootfs/dev" "$dir/rootfs/proc"
 	cp /bin/busybox "$dir/rootfs/bin/busybox"
-	for a in sh echo cat grep mkdir uname ls stat dd df touch rm wc tail; do ln -s busybox "$dir/rootfs/bin/$a"; done
+	for a in sh echo cat grep mkdir uname ls stat dd df touch rm wc tail sleep true; do ln -s busybox "$dir/rootfs/bin/$a"; done
 	cat >"$dir/config.json" <<JSON
 {
 	"ociVersion": "1.1.0",
@@ -150,6 +150,68 @@ readonly)
 	mkdir -p "$b/rootfs/etc/rodir" && echo A >"$b/rootfs/etc/rodir/a"
 	run "$b"
 	expect "readonly" "$(echo $out)" "A sh: can't create /etc/rodir/b: Read-only file system w=1 o=0 sh: can't create /proc/sys/kernel/hostname: Read-only file system p=1" ;;
+hooks)
+	log="$work/cfghooks-$$.log"
+	hook="$work/cfghook-$$.sh"
+	rm -f "$log"
+	# hook.sh KIND [exit status]: records KIND, the status and pid from the
+	# state on stdin, and whether the id is the container's.
+	cat >"$hook" <<'SH'
+#!/bin/sh
+state=$(cat)
+status=$(echo "$state" | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p')
+pid=$(echo "$state" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+id=$(echo "$state" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
+echo "$1 $status $pid $id" >>"$LOG"
+echo "output of $1"
+exit ${2:-0}
+SH
+	chmod +x "$hook"
+	h() { echo "{\"path\": \"$hook\", \"args\": [\"hook.sh\", \"$1\"${2:+, \"$2\"}], \"env\": [\"PATH=/usr/bin:/bin\", \"LOG=$log\"]${3:+, \"timeout\": $3}}"; }
+	hooks=", \"hooks\": {\"prestart\": [$(h prestart)], \"createRuntime\": [$(h createRuntime)],
+		\"poststart\": [$(h poststart)], \"poststop\": [$(h poststop)]}"
+	bundle "$b" '["sleep", "1000"]' "" "$hooks" ""
+	id=$(new_id 1)
+	"${C[@]}" create -b "$b" "$id" >/dev/null 2>&1 || die "create failed"
+	pid=$("${C[@]}" state "$id" | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
+	expect "create hooks" "$(cat "$log" 2>&1)" "prestart creating $pid $id
+createRuntime creating $pid $id"
+	"${C[@]}" start "$id" || die "start failed"
+	"${C[@]}" delete --force "$id" || die "delete failed"
+	expect "all hooks" "$(cat "$log" 2>&1)" "prestart creating $pid $id
+createRuntime creating $pid $id
+poststart running $pid $id
+poststop stopped 0 $id"
+	# a failing createRuntime hook fails create: one line, nothing left,
+	# later hooks not run
+	rm -f "$log"
+	hooks=", \"hooks\": {\"prestart\": [$(h prestart)], \"createRuntime\": [$(h createRuntime 3)],
+		\"poststart\": [$(h poststart)], \"poststop\": [$(h poststop)]}"
+	bundle "$b" '["sleep", "1000"]' "" "$hooks" ""
+	id=$(new_id 2)
+	err=$("${C[@]}" create -b "$b" "$id" 2>&1 >/dev/null) && die "create with a failing hook succeeded"
+	expect "hook error" "$err" "cvisor: error running createRuntime hook #0: hook $hook: exit status 3, output: output of createRuntime "
+	expect "hooks run" "$(cut -d' ' -f1,2 "$log" 2>&1)" "prestart creating"$'\n'"createRuntime creating"
+	for _ in $(seq 200); do pgrep -f -- "$id" >/dev/null || break; sleep 0.01; done
+	pgrep -fa -- "$id" >&2 && die "processes of $id left"
+	[ -e "$root/$id" ] && die "state of $id left"
+	# a hook past its timeout is killed
+	hooks=", \"hooks\": {\"prestart\": [{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"20\"], \"timeout\": 1}]}"
+	bundle "$b" '["true"]' "" "$hooks" ""
+	id=$(new_id 3)
+	start=$SECONDS
+	err=$("${C[@]}" create -b "$b" "$id" 2>&1 >/dev/null) && die "create with a hanging hook succeeded"
+	expect "timeout error" "$err" "cvisor: error running prestart hook #0: hook /bin/sleep: timed out after 1 s"
+	[ $((SECONDS - start)) -lt 10 ] || die "timeout not enforced"
+	[ -e "$root/$id" ] && die "state of $id left"
+	# a failing poststop hook is only a warning
+	hooks=", \"hooks\": {\"poststop\": [$(h poststop 1)]}"
+	bundle "$b" '["true"]' "" "$hooks" ""
+	id=$(new_id 4)
+	"${C[@]}" create -b "$b" "$id" >/dev/null 2>&1 || die "create 4 failed"
+	"${C[@]}" delete "$id" 2>/dev/null || die "delete with a failing poststop hook failed"
+	[ -e "$root/$id" ] && die "state of $id left after delete"
+	rm -f "$log" "$hook" ;;
 *)
 	echo "config.sh: unknown case $case_name" >&2
 	exit 2 ;;
