@@ -85,6 +85,10 @@ struct kernel_config {
 	/* Mounts after the root, /tmp, /dev and /proc, in order (vfs/init.c). */
 	const struct kernel_mount *mounts;
 	int n_mounts;
+	/* Make the root mount read-only once the mounts are made (OCI
+	 * root.readonly over the overlay: their mount points land in the
+	 * sandbox-private upper layer first, as runc makes them first). */
+	bool root_readonly_after_mounts;
 	/* Called by sentry_main without the kernel lock once the kernel is up,
 	 * before guest init starts (OCI create/start); < 0 ends the sentry
 	 * without running init. NULL: init starts at once. */

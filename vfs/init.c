@@ -167,6 +167,8 @@ int vfs_init_root(struct super_block *sb, int flags, const char *source)
 		if (err)
 			return err;
 	}
+	if (kernel.cfg.root_readonly_after_mounts)
+		root->flags |= MNT_RDONLY;
 	return 0;
 }
 
