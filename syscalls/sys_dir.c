@@ -298,6 +298,8 @@ long sys_linkat(struct task *t, const struct syscall_args *a)
 	unsigned fl = (unsigned)a->a[4];
 	if (fl & ~(unsigned)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
+	if ((fl & AT_EMPTY_PATH) && !cred_capable(&t->cred, CAP_DAC_READ_SEARCH))
+		return -ENOENT;
 	return two_paths(t, OP_LINK, (int)a->a[0], a->a[1], (int)a->a[2], a->a[3], fl);
 }
 

@@ -1,6 +1,7 @@
 /* open(2): lookup or create, then the Linux checks of may_open/do_open. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "vfs_impl.h"
@@ -212,6 +213,51 @@ static int open_create(struct task *t, struct nameidata *nd, struct path *parent
 	return err;
 }
 
+/* O_TMPFILE: an unnamed regular file in the directory at path, shown as
+ * "DIR/#INO (deleted)"; linkat can name it unless O_EXCL. */
+static int open_tmpfile(struct task *t, int dirfd, const char *path, int flags, mode_t mode,
+			unsigned resolve, struct file **out)
+{
+	const struct cred *c = t ? &t->cred : NULL;
+	mode_t umask = t && t->fs ? t->fs->umask : 022;
+	struct path dir;
+	struct inode *inode;
+	char name[32];
+
+	if ((flags & O_CREAT) || !(flags & (O_WRONLY | O_RDWR)))
+		return -EINVAL;
+	int err = path_lookup_how(t, dirfd, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, resolve, &dir);
+	if (err)
+		return err;
+	struct inode *di = dir.dentry->inode;
+	if (path_is_readonly(&dir))
+		err = -EROFS;
+	else if ((err = inode_permission(c, di, MAY_WRITE | MAY_EXEC)))
+		;
+	else if (!di->iops || !di->iops->tmpfile)
+		err = -EOPNOTSUPP;
+	else
+		err = di->iops->tmpfile(di, S_IFREG | (mode & 07777 & ~umask), c, &inode);
+	if (err) {
+		path_put(&dir);
+		return err;
+	}
+	inode->linkable = !(flags & O_EXCL);
+	snprintf(name, sizeof(name), "#%llu", (unsigned long long)inode->ino);
+	struct path p = { dir.mnt, dentry_new(dir.dentry, name, inode) };
+	inode_put(inode);
+	if (!p.dentry) {
+		path_put(&dir);
+		return -ENOMEM;
+	}
+	dentry_unhash(p.dentry);
+	p.mnt->refs++;
+	err = vfs_do_open(t, &p, flags & ~(O_TMPFILE & ~O_DIRECTORY) & ~O_DIRECTORY, true, out);
+	path_put(&p);
+	path_put(&dir);
+	return err;
+}
+
 int vfs_open(struct task *t, int dirfd, const char *path, int flags, mode_t mode, struct file **out)
 {
 	return vfs_open_how(t, dirfd, path, flags, mode, 0, out);
@@ -225,7 +271,7 @@ int vfs_open_how(struct task *t, int dirfd, const char *path, int flags, mode_t 
 	int err;
 
 	if ((flags & O_TMPFILE) == O_TMPFILE)
-		return -EOPNOTSUPP;
+		return open_tmpfile(t, dirfd, path, flags, mode, resolve, out);
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	if (!(flags & O_CREAT)) {

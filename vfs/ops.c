@@ -403,13 +403,14 @@ int vfs_link(struct task *t, int odfd, const char *opath, int ndfd, const char *
 		;
 	else if (S_ISDIR(inode->mode))
 		err = -EPERM;
-	else if (inode->nlink == 0)
+	else if (inode->nlink == 0 && !inode->linkable)
 		err = -ENOENT;
 	else if (!dir->iops || !dir->iops->link)
 		err = -EPERM;
 	else
 		err = dir->iops->link(dir, last, inode);
 	if (!err) {
+		inode->linkable = false;
 		fsnotify_inode(inode, IN_ATTRIB);
 		fsnotify_name(dir, last, inode, IN_CREATE, 0);
 		d = dentry_new(parent.dentry, last, inode);

@@ -113,6 +113,8 @@ struct inode_ops {
 	int (*setxattr)(struct inode *inode, const char *name, const void *val, size_t size, int flags);
 	ssize_t (*listxattr)(struct inode *inode, char *buf, size_t size);
 	int (*removexattr)(struct inode *inode, const char *name);
+	/* O_TMPFILE: a new regular inode with no name (nlink 0) for dir's fs. */
+	int (*tmpfile)(struct inode *dir, mode_t mode, const struct cred *c, struct inode **out);
 };
 
 struct file_ops {
@@ -156,6 +158,7 @@ struct inode {
 	const struct inode_ops *iops;
 	const struct file_ops *fops;   /* default for open() when iops->open is NULL */
 	void *priv;
+	bool linkable;                 /* O_TMPFILE without O_EXCL: linkat may name it */
 };
 
 struct dentry {

@@ -122,6 +122,16 @@ static int tmpfs_symlink(struct inode *dir, const char *name, const char *target
 	return 0;
 }
 
+static int tmpfs_tmpfile(struct inode *dir, mode_t mode, const struct cred *c, struct inode **out)
+{
+	struct inode *i = tmpfs_inode_new(dir->sb, S_IFREG | (mode & 07777), c, dir);
+	if (!i)
+		return -ENOSPC;
+	i->nlink = 0;
+	*out = i;
+	return 0;
+}
+
 static int tmpfs_link(struct inode *dir, const char *name, struct inode *target)
 {
 	if (find(dir, name))
@@ -337,6 +347,7 @@ const struct inode_ops tmpfs_iops = {
 	.setxattr = tmpfs_setxattr,
 	.listxattr = tmpfs_listxattr,
 	.removexattr = tmpfs_removexattr,
+	.tmpfile = tmpfs_tmpfile,
 };
 
 const struct file_ops tmpfs_dir_fops = {
