@@ -76,6 +76,40 @@ sort-file)
 		x = (x * 1103515245 + 12345) % 2147483648;
 		printf "%08x line %d\n", x, i } }' >"$work/sort-input.txt"
 	compare /usr/bin/sort "$work/sort-input.txt" ;;
+# Real work from the filesystem issue, each in a fresh directory under /tmp
+# (the sandbox's own tmpfs; natively a private mktemp directory).
+git-commit)
+	compare /bin/sh -c 'd=$(mktemp -d /tmp/e2e-git.XXXXXX) && cd "$d" &&
+		export HOME="$d" GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=n GIT_AUTHOR_EMAIL=n@e \
+			GIT_COMMITTER_NAME=n GIT_COMMITTER_EMAIL=n@e \
+			GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z" &&
+		git init -q -b main && echo hello >a && mkdir sub && echo x >sub/b &&
+		git add a sub && git commit -qm first && echo more >>a && git commit -qam second &&
+		git log --oneline; s=$?; cd / && rm -rf "$d"; exit $s' ;;
+tar-doc)
+	compare /bin/sh -c 'd=$(mktemp -d /tmp/e2e-tar.XXXXXX) &&
+		tar czf "$d/d.tgz" /usr/share/doc 2>/dev/null; tar tzf "$d/d.tgz" | wc -l; rm -rf "$d"' ;;
+gcc-hello)
+	compare /bin/sh -c 'd=$(mktemp -d /tmp/e2e-gcc.XXXXXX) && cd "$d" &&
+		printf "#include <stdio.h>\nint main(void){puts(\"hello from gcc\");return 3;}\n" >h.c &&
+		gcc -O2 h.c -o h && ./h; s=$?; cd / && rm -rf "$d"; exit $s' ;;
+make-j2)
+	compare /bin/sh -c 'd=$(mktemp -d /tmp/e2e-make.XXXXXX) && cd "$d" &&
+		for i in 1 2 3 4; do printf "int f$i(void){return $i;}\n" >f$i.c; done &&
+		printf "#include <stdio.h>\nint f1(void),f2(void),f3(void),f4(void);\nint main(void){printf(\"%%d\\\\n\",f1()+f2()+f3()+f4());return 0;}\n" >main.c &&
+		printf "prog: main.o f1.o f2.o f3.o f4.o\n\t\$(CC) -o \$@ \$^\n" >Makefile &&
+		make -j2 -s && ./prog; s=$?; cd / && rm -rf "$d"; exit $s' ;;
+sqlite-100k)
+	compare /bin/sh -c 'd=$(mktemp -d /tmp/e2e-sql.XXXXXX) && cd "$d" &&
+		sqlite3 t.db "create table t(a integer, b text); with recursive c(x) as (select 1 union all select x+1 from c where x<100000) insert into t select x, hex(x) from c; create index ti on t(b); select count(*), sum(a), max(b) from t; select a from t where b = hex(77777);"; s=$?; cd / && rm -rf "$d"; exit $s' ;;
+python-compileall)
+	compare /bin/sh -c 'd=$(mktemp -d /tmp/e2e-py.XXXXXX) && cp -r /usr/lib/python3.11/json "$d/json" &&
+		/usr/bin/python3 -m compileall -q "$d/json" >/dev/null; echo "status $?";
+		find "$d/json" -name "*.pyc" | wc -l; rm -rf "$d"' ;;
+find-headers)
+	compare /usr/bin/find /usr -xdev -name '*.h' -printf . ;;
+du-usr)
+	compare /usr/bin/du -s /usr ;;
 python-listdir)
 	compare /usr/bin/python3 -c 'import json,hashlib,os; print(json.dumps(sorted(os.listdir("/"))))' ;;
 isolation-tmp)
