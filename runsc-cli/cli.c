@@ -32,7 +32,7 @@ static void usage(FILE *f)
 		"  --version                     print the version\n"
 		"\n"
 		"global flags (also accepted after `do`):\n"
-		"  --platform=ptrace|seccomp  how guest syscalls are captured (default ptrace)\n"
+		"  --platform=seccomp|ptrace  how guest syscalls are captured (default seccomp)\n"
 		"  --strace            print every guest syscall with decoded arguments\n"
 		"  --debug             sentry debug messages on stderr\n"
 		"  --root=DIR          state directory (default /run/cvisor)\n"
@@ -81,7 +81,7 @@ bool cli_parse_global(struct global_opts *g, int argc, char **argv, int *i)
 
 int cli_main(int argc, char **argv)
 {
-	struct global_opts g = { .platform = "ptrace", .root = "/run/cvisor" };
+	struct global_opts g = { .platform = "seccomp", .root = "/run/cvisor" };
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {

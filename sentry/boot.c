@@ -57,7 +57,7 @@ static int kernel_init(const struct kernel_config *cfg)
 	if (getrandom(kernel.boot_id, sizeof(kernel.boot_id), 0) != sizeof(kernel.boot_id))
 		return -EIO;
 
-	platform = platform_lookup(cfg->platform ? cfg->platform : "ptrace");
+	platform = platform_lookup(cfg->platform ? cfg->platform : "seccomp");
 	if (!platform) {
 		log_error("unknown platform \"%s\"", cfg->platform);
 		return -EINVAL;
