@@ -14,6 +14,7 @@
 #ifndef CVISOR_WAITQ_H
 #define CVISOR_WAITQ_H
 #include <stdint.h>
+#include <stdbool.h>
 #include "list.h"
 
 struct task;
@@ -40,6 +41,11 @@ void waitq_wake_all(struct waitq *wq);
  * removes them from the queue. */
 int waitq_wake_n(struct waitq *wq, int n, uint32_t mask);
 struct waitq *waitq_new(void);
+/* One step of a blocking loop: the first call queues w on wq and returns 0
+ * so the caller re-checks its condition; later calls sleep. Returns 0 to
+ * re-check, or -ERESTARTSYS when a signal is pending. The caller removes w
+ * (waitq_remove) if *queued once the loop ends. */
+int waitq_wait_step(struct waitq *wq, struct waiter *w, bool *queued, struct task *t);
 void waitq_free(struct waitq *wq);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include "sentry/waitq.h"
 #include "sentry/task.h"
+#include "sentry/signal_types.h"
 
 void waitq_init(struct waitq *wq)
 {
@@ -66,4 +67,14 @@ int waitq_wake_n(struct waitq *wq, int n, uint32_t mask)
 		woken++;
 	}
 	return woken;
+}
+
+int waitq_wait_step(struct waitq *wq, struct waiter *w, bool *queued, struct task *t)
+{
+	if (!*queued) {
+		waitq_add(wq, w, t);
+		*queued = true;
+		return 0;
+	}
+	return task_sleep(t, 0) ? -ERESTARTSYS : 0;
 }

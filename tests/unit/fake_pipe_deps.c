@@ -118,3 +118,13 @@ int copy_to_user(struct mm *mm, uint64_t dst, const void *src, size_t n)
 	memcpy((void *)(uintptr_t)dst, src, n);
 	return 0;
 }
+
+int waitq_wait_step(struct waitq *wq, struct waiter *w, bool *queued, struct task *t)
+{
+	if (!*queued) {
+		waitq_add(wq, w, t);
+		*queued = true;
+		return 0;
+	}
+	return task_sleep(t, 0) ? -ERESTARTSYS : 0;
+}

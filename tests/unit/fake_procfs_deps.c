@@ -219,3 +219,13 @@ void fake_env_reap_9(void)
 	list_del(&env.t9.tg_link);
 	kernel.nr_tasks--;
 }
+
+int waitq_wait_step(struct waitq *wq, struct waiter *w, bool *queued, struct task *t)
+{
+	if (!*queued) {
+		waitq_add(wq, w, t);
+		*queued = true;
+		return 0;
+	}
+	return task_sleep(t, 0) ? -ERESTARTSYS : 0;
+}

@@ -102,13 +102,9 @@ static ssize_t signalfd_read(struct file *f, void *buf, size_t len, uint64_t *po
 			ret = n ? 0 : -EAGAIN;
 			break;
 		}
-		if (!waiting) {
-			waitq_add(&signalfd_wait, &w, t);
-			waiting = true;
-			continue;
-		}
-		if (task_sleep(t, 0)) {
-			ret = -ERESTARTSYS;
+		int err = waitq_wait_step(&signalfd_wait, &w, &waiting, t);
+		if (err) {
+			ret = err;
 			break;
 		}
 	}

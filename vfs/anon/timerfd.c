@@ -90,13 +90,9 @@ static ssize_t timerfd_read(struct file *f, void *buf, size_t len, uint64_t *pos
 			ret = -EAGAIN;
 			break;
 		}
-		if (!waiting) {
-			waitq_add(&tf->wq, &w, current);
-			waiting = true;
-			continue;
-		}
-		if (task_sleep(current, 0)) {
-			ret = -ERESTARTSYS;
+		int err = waitq_wait_step(&tf->wq, &w, &waiting, current);
+		if (err) {
+			ret = err;
 			break;
 		}
 	}

@@ -159,14 +159,9 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 			ret = -EAGAIN;
 			break;
 		}
-		if (!waiting) {
-			/* Queue first, then re-check: no wake-up is lost. */
-			waitq_add(&p->rd_wait, &w, current);
-			waiting = true;
-			continue;
-		}
-		if (task_sleep(current, 0)) {
-			ret = -ERESTARTSYS;
+		int err = waitq_wait_step(&p->rd_wait, &w, &waiting, current);
+		if (err) {
+			ret = err;
 			break;
 		}
 	}
@@ -235,13 +230,9 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n, uint64_t *p
 			ret = done ? (ssize_t)done : -EAGAIN;
 			break;
 		}
-		if (!waiting) {
-			waitq_add(&p->wr_wait, &w, current);
-			waiting = true;
-			continue;
-		}
-		if (task_sleep(current, 0)) {
-			ret = done ? (ssize_t)done : -ERESTARTSYS;
+		int err = waitq_wait_step(&p->wr_wait, &w, &waiting, current);
+		if (err) {
+			ret = done ? (ssize_t)done : err;
 			break;
 		}
 	}
