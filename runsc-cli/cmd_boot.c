@@ -35,11 +35,24 @@ static void ready(const char *msg)
 	ready_fd = -1;
 }
 
-/* kernel_config.wait_start: the kernel is up; tell `create`, wait for `start`. */
+static int control_fd = -1;
+
+/* kernel_config.wait_start, inside the confined sentry process: serve the
+ * control socket, tell `create` the kernel is up, wait for `start`. A kill
+ * before start ends the sandbox with that signal's status. */
 static int boot_wait_start(void)
 {
+	int err = ctl_server_start(control_fd);
+	if (err < 0) {
+		ready("control socket: cannot start its thread");
+		return err;
+	}
 	ready("ok");
-	return ctl_wait_start();
+	err = ctl_wait_start();
+	int sig = err < 0 ? ctl_killed_before_start() : 0;
+	if (sig)
+		_exit(128 + sig);   /* pid 1 of its namespace cannot signal itself */
+	return err;
 }
 
 static int usage(void)
@@ -77,11 +90,13 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 		return 1;
 	}
 	int ls = ctl_listen(g->root, id);
-	if (ls < 0 || ctl_server_start(ls) < 0) {
-		snprintf(err, sizeof(err), "control socket: %s", strerror(ls < 0 ? -ls : EAGAIN));
+	if (ls < 0) {
+		snprintf(err, sizeof(err), "control socket: %s", strerror(-ls));
 		ready(err);
 		return 1;
 	}
+	control_fd = ls;   /* served from inside the sandbox (boot_wait_start) */
+	int keep[] = { ls, ready_fd };
 	/* The root's gofer serves it read-only: the sentry's overlay keeps
 	 * the guest's changes. */
 	pid_t gofer = -1;
@@ -133,6 +148,8 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 		.mounts = mounts.v,
 		.n_mounts = mounts.n,
 		.wait_start = boot_wait_start,
+		.keep_fds = keep,
+		.n_keep_fds = 2,
 	};
 	int status = sentry_main(&cfg);
 	sandbox_seccomp_free(seccomp);
@@ -142,9 +159,6 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 	kill(gofer, SIGKILL);
 	waitpid(gofer, NULL, 0);
 	if (status < 0) {
-		int sig = ctl_killed_before_start();
-		if (sig)
-			sandbox_exit_like(sig);   /* killed while created: die of it */
 		snprintf(err, sizeof(err), "cannot start the sandbox: %s", strerror(-status));
 		ready(err);
 		_exit(1);

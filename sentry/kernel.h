@@ -93,6 +93,10 @@ struct kernel_config {
 	 * before guest init starts (OCI create/start); < 0 ends the sentry
 	 * without running init. NULL: init starts at once. */
 	int (*wait_start)(void);
+	/* Other host fds the confined sentry keeps (the OCI control socket,
+	 * the ready pipe): everything not named in the config is closed. */
+	const int *keep_fds;
+	int n_keep_fds;
 };
 
 struct kernel {

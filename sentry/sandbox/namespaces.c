@@ -59,17 +59,30 @@ static int cmp_int(const void *a, const void *b)
 
 int sandbox_close_fds(const struct kernel_config *cfg)
 {
-	int keep[] = { cfg->stdio_fds[0], cfg->stdio_fds[1], cfg->stdio_fds[2], cfg->gofer_fd, log_fd };
-	size_t n = sizeof(keep) / sizeof(keep[0]);
+	size_t max = 5 + (size_t)cfg->n_mounts + (size_t)cfg->n_keep_fds, n = 0;
+	int *keep = calloc(max, sizeof(*keep));
+	if (!keep)
+		return -ENOMEM;
+	int fixed[] = { cfg->stdio_fds[0], cfg->stdio_fds[1], cfg->stdio_fds[2], cfg->gofer_fd, log_fd };
+	for (size_t i = 0; i < 5; i++)
+		keep[n++] = fixed[i];
+	for (int i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].kind == KMOUNT_BIND)
+			keep[n++] = cfg->mounts[i].gofer_fd;
+	for (int i = 0; i < cfg->n_keep_fds; i++)
+		keep[n++] = cfg->keep_fds[i];
 	qsort(keep, n, sizeof(keep[0]), cmp_int);
 	unsigned first = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (keep[i] < 0 || (unsigned)keep[i] < first)
 			continue;
-		if ((unsigned)keep[i] > first && close_range(first, (unsigned)keep[i] - 1, 0) < 0)
+		if ((unsigned)keep[i] > first && close_range(first, (unsigned)keep[i] - 1, 0) < 0) {
+			free(keep);
 			return -errno;
+		}
 		first = (unsigned)keep[i] + 1;
 	}
+	free(keep);
 	return close_range(first, ~0U, 0) < 0 ? -errno : 0;
 }
 

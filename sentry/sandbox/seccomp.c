@@ -39,6 +39,7 @@ static const int plain[] = {
 	SCMP_SYS(fcntl), SCMP_SYS(ftruncate), SCMP_SYS(fallocate), SCMP_SYS(fsync),
 	SCMP_SYS(fdatasync), SCMP_SYS(dup), SCMP_SYS(dup3),
 	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
+	SCMP_SYS(accept4),   /* the OCI control socket (listening fd made before lockdown) */
 	SCMP_SYS(memfd_create), SCMP_SYS(eventfd2), SCMP_SYS(timerfd_create),
 	SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
 	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl),
