@@ -79,7 +79,10 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 	fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
 
 	char err[1024];
-	struct oci_config *c = oci_config_load(bundle, err, sizeof(err));
+	/* The config lives as long as the sentry process that uses it (kept in
+	 * a static: the confined sentry exits from deep inside sentry_main). */
+	static struct oci_config *c;
+	c = oci_config_load(bundle, err, sizeof(err));
 	if (!c) {
 		ready(err);
 		return 1;
