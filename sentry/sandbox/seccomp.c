@@ -48,6 +48,9 @@ static const int plain[] = {
 	SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(sched_yield),
 	SCMP_SYS(sched_getaffinity), SCMP_SYS(sched_setaffinity), SCMP_SYS(getcpu),
 	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime),
+	/* the kernel's continuation of a sleep (poll, nanosleep, futex)
+	 * interrupted by a host signal: only ever resumes an allowed call */
+	SCMP_SYS(restart_syscall),
 	SCMP_SYS(gettimeofday), SCMP_SYS(clock_getres), SCMP_SYS(getrandom),
 	SCMP_SYS(sysinfo),   /* glibc's qsort sizes its buffer by the RAM */
 	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
