@@ -24,57 +24,54 @@ static bool range_ok(uint64_t addr, size_t n)
 	return addr + n >= addr && addr + n <= GUEST_TOP;
 }
 
-int copy_from_user(struct mm *mm, void *dst, uint64_t src, size_t n)
+/* Visit [addr, addr + n) of guest memory one VMA-contiguous chunk at a
+ * time, checking `access` like the hardware: op gets the sentry pointer,
+ * the chunk length and how many bytes came before it. */
+static int user_walk(struct mm *mm, uint64_t addr, size_t n, int access,
+		     void (*op)(char *p, size_t len, size_t done, void *arg), void *arg)
 {
-	if (!range_ok(src, n))
+	if (!range_ok(addr, n))
 		return -EFAULT;
-	while (n) {
+	for (size_t done = 0; done < n;) {
 		size_t avail;
-		char *p = user_ptr(mm, src, PROT_READ, &avail);
+		char *p = user_ptr(mm, addr + done, access, &avail);
 		if (!p)
 			return -EFAULT;
-		size_t chunk = avail < n ? avail : n;
-		memcpy(dst, p, chunk);
-		dst = (char *)dst + chunk;
-		src += chunk;
-		n -= chunk;
+		size_t chunk = avail < n - done ? avail : n - done;
+		op(p, chunk, done, arg);
+		done += chunk;
 	}
 	return 0;
+}
+
+static void read_chunk(char *p, size_t len, size_t done, void *dst)
+{
+	memcpy((char *)dst + done, p, len);
+}
+
+static void write_chunk(char *p, size_t len, size_t done, void *src)
+{
+	memcpy(p, (const char *)src + done, len);
+}
+
+static void zero_chunk(char *p, size_t len, size_t done, void *unused)
+{
+	memset(p, 0, len);
+}
+
+int copy_from_user(struct mm *mm, void *dst, uint64_t src, size_t n)
+{
+	return user_walk(mm, src, n, PROT_READ, read_chunk, dst);
 }
 
 int copy_to_user(struct mm *mm, uint64_t dst, const void *src, size_t n)
 {
-	if (!range_ok(dst, n))
-		return -EFAULT;
-	while (n) {
-		size_t avail;
-		char *p = user_ptr(mm, dst, PROT_WRITE, &avail);
-		if (!p)
-			return -EFAULT;
-		size_t chunk = avail < n ? avail : n;
-		memcpy(p, src, chunk);
-		src = (const char *)src + chunk;
-		dst += chunk;
-		n -= chunk;
-	}
-	return 0;
+	return user_walk(mm, dst, n, PROT_WRITE, write_chunk, (void *)src);
 }
 
 int clear_user(struct mm *mm, uint64_t dst, size_t n)
 {
-	if (!range_ok(dst, n))
-		return -EFAULT;
-	while (n) {
-		size_t avail;
-		char *p = user_ptr(mm, dst, PROT_WRITE, &avail);
-		if (!p)
-			return -EFAULT;
-		size_t chunk = avail < n ? avail : n;
-		memset(p, 0, chunk);
-		dst += chunk;
-		n -= chunk;
-	}
-	return 0;
+	return user_walk(mm, dst, n, PROT_WRITE, zero_chunk, NULL);
 }
 
 long strncpy_from_user(struct mm *mm, char *dst, uint64_t src, size_t max)
