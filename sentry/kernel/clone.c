@@ -190,10 +190,19 @@ long do_clone(struct task *t, const struct clone_args_k *ca)
 
 	err = task_start(c);
 	if (err) {
-		/* Too late to undo cleanly: the child dies as if killed. */
+		/* No thread ever ran the child: take it out again, as if the
+		 * clone had failed before it was visible (the lock was held). */
 		log_error("clone: cannot start a sentry thread: %ld", err);
-		c->exit_pending = true;
-		return err;
+		list_del(&c->all_link);
+		kernel.nr_tasks--;
+		list_del(&c->tg_link);
+		c->tg->nr_live--;
+		if (!(flags & CLONE_THREAD)) {
+			c->tg->leader = NULL;
+			tg_release(c->tg);
+		}
+		undo_child(c);
+		return -EAGAIN;
 	}
 
 	if (flags & CLONE_VFORK) {
