@@ -117,7 +117,7 @@ static long do_get(struct task *t, const struct syscall_args *a, enum xmode mode
 	if (size && !(buf = malloc(size)))
 		err = -ENOMEM;
 	else
-		err = vfs_getxattr(t, x.inode, name, buf, a->a[3]);
+		err = vfs_getxattr(t, x.inode, name, buf, size);
 	target_put(&x);
 	if (err > 0 && size && copy_to_user(t->mm, a->a[2], buf, (size_t)err))
 		err = -EFAULT;
@@ -137,7 +137,7 @@ static long do_list(struct task *t, const struct syscall_args *a, enum xmode mod
 	if (size && !(buf = malloc(size)))
 		err = -ENOMEM;
 	else
-		err = vfs_listxattr(t, x.inode, buf, a->a[2]);
+		err = vfs_listxattr(t, x.inode, buf, size);
 	target_put(&x);
 	if (err > 0 && size && copy_to_user(t->mm, a->a[1], buf, (size_t)err))
 		err = -EFAULT;
