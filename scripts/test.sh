@@ -7,6 +7,14 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=$(nproc)
+# The sandbox mounts a private tmpfs on /tmp, so guests built under the
+# host's /tmp would be invisible inside it: a checkout there builds in
+# /var/tmp instead.
+case "$root/" in
+/tmp/*) out=/var/tmp/cvisor-test-$(printf %s "$root" | md5sum | cut -c1-12) ;;
+*) out=$root ;;
+esac
+mkdir -p "$out"
 status=0
 
 log=$(mktemp)
@@ -19,16 +27,16 @@ quiet() {
 	fi
 }
 
-echo "== setup + build (build/)"
-scripts/setup.sh || exit 1
-echo "== ctest (build/)"
-ctest --test-dir build --output-on-failure -j2 "$@" || status=1
+echo "== setup + build ($out/build)"
+BUILD_DIR=$out/build scripts/setup.sh || exit 1
+echo "== ctest ($out/build)"
+ctest --test-dir "$out/build" --output-on-failure -j2 "$@" || status=1
 
-echo "== build with sanitizers (build-asan/)"
-if quiet cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCVISOR_SANITIZE=ON &&
-	quiet cmake --build build-asan -j"$jobs"; then
-	echo "== ctest (build-asan/)"
-	ctest --test-dir build-asan --output-on-failure -j2 "$@" || status=1
+echo "== build with sanitizers ($out/build-asan)"
+if quiet cmake -S . -B "$out/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCVISOR_SANITIZE=ON &&
+	quiet cmake --build "$out/build-asan" -j"$jobs"; then
+	echo "== ctest ($out/build-asan)"
+	ctest --test-dir "$out/build-asan" --output-on-failure -j2 "$@" || status=1
 else
 	status=1
 fi
