@@ -3,6 +3,7 @@
 #include "platform.h"
 
 const struct platform_ops *platform;
+bool platform_patching_enabled = true;
 
 const struct platform_ops *platform_lookup(const char *name)
 {

@@ -101,6 +101,10 @@ struct platform_ops {
 extern const struct platform_ops platform_ptrace;
 extern const struct platform_ops platform_seccomp;
 
+/* --systrap-patching (default true): platforms that can rewrite trapped
+ * syscall sites into direct calls do so only when this is set. */
+extern bool platform_patching_enabled;
+
 /* The platform selected with --platform (set once at boot). */
 extern const struct platform_ops *platform;
 const struct platform_ops *platform_lookup(const char *name);

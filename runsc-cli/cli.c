@@ -33,6 +33,7 @@ static void usage(FILE *f)
 		"\n"
 		"global flags (also accepted after `do`):\n"
 		"  --platform=seccomp|ptrace  how guest syscalls are captured (default seccomp)\n"
+		"  --systrap-patching=true|false  rewrite trapped syscall sites (seccomp; default true)\n"
 		"  --strace            print every guest syscall with decoded arguments\n"
 		"  --debug             sentry debug messages on stderr\n"
 		"  --root=DIR          state directory (default /run/cvisor)\n"
@@ -71,6 +72,10 @@ bool cli_parse_global(struct global_opts *g, int argc, char **argv, int *i)
 		g->log_format = v;
 	} else if ((v = flag_value("--log", argc, argv, i))) {
 		g->log = v;
+	} else if ((v = flag_value("--systrap-patching", argc, argv, i))) {
+		if (strcmp(v, "true") && strcmp(v, "false"))
+			return false;
+		g->no_systrap_patching = !strcmp(v, "false");
 	} else if (!strcmp(a, "--systemd-cgroup")) {
 		/* runc compatibility: cgroups are managed by cvisor itself */
 	} else {

@@ -13,6 +13,7 @@ struct global_opts {
 	const char *root;       /* --root (state directory) */
 	const char *log;        /* --log FILE (errors are appended) */
 	const char *log_format; /* --log-format text|json */
+	bool no_systrap_patching; /* --systrap-patching=false (seccomp platform) */
 };
 
 int cli_main(int argc, char **argv);

@@ -128,6 +128,7 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 	struct kernel_config cfg = {
 		.platform = g->platform,
 		.strace = g->strace,
+		.no_systrap_patching = g->no_systrap_patching,
 		.debug = g->debug,
 		.hostname = c->hostname ? c->hostname : "cvisor",
 		.gofer_fd = gofer_fd,

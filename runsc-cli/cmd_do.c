@@ -123,6 +123,7 @@ int cmd_do(struct global_opts *g, int argc, char **argv)
 	struct kernel_config cfg = {
 		.platform = g->platform,
 		.strace = g->strace,
+		.no_systrap_patching = g->no_systrap_patching,
 		.debug = g->debug,
 		.hostname = "cvisor",
 		.gofer_fd = gofer_fd,

@@ -62,6 +62,7 @@ static int kernel_init(const struct kernel_config *cfg)
 		log_error("unknown platform \"%s\"", cfg->platform);
 		return -EINVAL;
 	}
+	platform_patching_enabled = !cfg->no_systrap_patching;
 	int err = memfile_init();
 	if (err < 0)
 		return err;

@@ -25,6 +25,17 @@ struct kernel_rlimit {
 	uint64_t soft, hard;
 };
 
+/* One line of a user-namespace id map (OCI linux.uidMappings/gidMappings):
+ * guest ids [inside, inside+count) are host ids [outside, outside+count). */
+struct kernel_idmap {
+	uint32_t inside, outside, count;
+};
+
+/* A sysctl the sandbox starts with (OCI linux.sysctl), "kernel.foo" style. */
+struct kernel_sysctl {
+	const char *key, *value;
+};
+
 /* Capability sets of guest init (OCI process.capabilities), bit N = cap N. */
 struct kernel_caps {
 	uint64_t effective, permitted, inheritable, bounding, ambient;
@@ -62,6 +73,7 @@ struct kernel_mount {
 struct kernel_config {
 	const char *platform;      /* "ptrace" */
 	bool strace;
+	bool no_systrap_patching;  /* --systrap-patching=false */
 	bool debug;
 	const char *hostname;
 	int gofer_fd;              /* SOCK_SEQPACKET channel to the root gofer */
@@ -89,6 +101,13 @@ struct kernel_config {
 	 * root.readonly over the overlay: their mount points land in the
 	 * sandbox-private upper layer first, as runc makes them first). */
 	bool root_readonly_after_mounts;
+	/* The sandbox's id maps, shown in /proc/PID/{uid,gid}_map; none: the
+	 * identity map of the whole range (Linux's initial namespace). */
+	const struct kernel_idmap *uid_map, *gid_map;
+	int n_uid_map, n_gid_map;
+	/* Sysctls set in the sandbox's own /proc/sys before init starts. */
+	const struct kernel_sysctl *sysctls;
+	int n_sysctls;
 	/* Called by sentry_main without the kernel lock once the kernel is up,
 	 * before guest init starts (OCI create/start); < 0 ends the sentry
 	 * without running init. NULL: init starts at once. */

@@ -43,6 +43,8 @@ static noreturn void exec_boot(const struct global_opts *g, const char *bundle, 
 		argv[n++] = "--debug";
 	if (g->strace)
 		argv[n++] = "--strace";
+	if (g->no_systrap_patching)
+		argv[n++] = "--systrap-patching=false";
 	if (g->log) {
 		argv[n++] = "--log";
 		argv[n++] = g->log;
