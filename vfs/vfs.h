@@ -141,7 +141,12 @@ struct super_block {
 	uint64_t next_ino;
 	/* statfs(2) for this filesystem; NULL: f_type = magic, zero counts. */
 	int (*statfs)(struct super_block *sb, struct statfs *out);
+	int flags;                /* SB_RDONLY: every mount of it is read-only */
+	/* Filesystem options for mountinfo (",size=1024k,mode=755"), each with
+	 * a leading comma; NULL: none. */
+	void (*show_options)(struct super_block *sb, char *buf, size_t len);
 };
+#define SB_RDONLY (1 << 0)
 
 struct inode {
 	int refs;
@@ -189,6 +194,12 @@ struct mount {
 	char *source;                 /* for /proc/mounts */
 	struct list_head link;        /* all mounts */
 	int id;
+	/* Propagation (mount(2) MS_SHARED/SLAVE/PRIVATE/UNBINDABLE): recorded
+	 * and shown in mountinfo; the sandbox has one namespace and events do
+	 * not propagate between peers (docs/vfs.md). */
+	int shared_id;                /* peer group when shared, else 0 */
+	int master_id;                /* peer group it is a slave of, else 0 */
+	bool unbindable;
 };
 
 struct file {

@@ -112,6 +112,25 @@ int vfs_setxattr(struct task *t, const struct path *p, struct inode *i, const ch
 ssize_t vfs_listxattr(struct task *t, struct inode *i, char *buf, size_t size);
 int vfs_removexattr(struct task *t, const struct path *p, struct inode *i, const char *name);
 
+/* ---- the mount table, for /proc/PID/mountinfo (mount.c) ---- */
+/* One mount as mountinfo shows it; the strings live during the callback. */
+struct mount_info {
+	int id, parent_id;         /* parent_id == id for the sandbox's root mount */
+	uint64_t dev;              /* st_dev of its filesystem (major:minor) */
+	const char *root;          /* the mount's root inside its filesystem: "/" or "/dir" (bind) */
+	const char *mountpoint;    /* as seen from the root given to vfs_for_each_mount */
+	const char *mnt_opts;      /* per mount: "rw,nosuid,nodev,noexec,relatime" */
+	const char *optional;      /* "", "shared:N", "master:N", "shared:N master:M", "unbindable" */
+	const char *fstype;        /* "tmpfs", "proc", "overlay", "9p", ... */
+	const char *source;        /* "none", "tmpfs", "proc", ... */
+	const char *super_opts;    /* per filesystem: "rw" or "ro" then fs options (",size=...") */
+};
+/* fn for every mount reachable from root (NULL: current's root, else the
+ * kernel's), in mount order (parents before children); mounts outside that
+ * root are skipped, like Linux. */
+void vfs_for_each_mount(const struct path *root, void (*fn)(const struct mount_info *, void *),
+			void *arg);
+
 /* Mount sb as the root with MNT_* flags, then /tmp, /dev and /proc (init.c). */
 int vfs_init_root(struct super_block *sb, int flags, const char *source);
 
