@@ -315,36 +315,41 @@ long sys_symlinkat(struct task *t, const struct syscall_args *a)
 
 /* ---- attributes ---- */
 
-/* Resolve (dirfd, path) or, for path 0 / AT_EMPTY_PATH "", the fd itself.
- * O_PATH descriptors are refused (EBADF) like fchmod/fchown do. */
+/* The inode of descriptor fd; O_PATH descriptors only when opath (a path
+ * walk with AT_EMPTY_PATH accepts them, fchmod/fchown/futimens do not). */
+static long fd_target(struct task *t, int fd, bool opath, struct path *p, struct inode **i)
+{
+	struct file *f = fd_get(t->files, fd);
+	if (!f)
+		return -EBADF;
+	long err = ((f->flags & O_PATH) && !opath) || !f->inode ? -EBADF : 0;
+	if (!err) {
+		*i = f->inode;
+		inode_get(*i);
+		if (f->path.dentry) {
+			*p = f->path;
+			path_get(p);
+		}
+	}
+	file_put(f);
+	return err;
+}
+
+/* Resolve (dirfd, path) or, for path 0 (by_fd) / AT_EMPTY_PATH "", the fd itself. */
 static long attr_target(struct task *t, int dirfd, uint64_t upath, int atflags, bool by_fd,
 			struct path *p, struct inode **i)
 {
 	p->mnt = NULL;
 	p->dentry = NULL;
-	if (by_fd) {
-		struct file *f = fd_get(t->files, dirfd);
-		if (!f)
-			return -EBADF;
-		long err = (f->flags & O_PATH) || !f->inode ? -EBADF : 0;
-		if (!err) {
-			*i = f->inode;
-			inode_get(*i);
-			if (f->path.dentry) {
-				*p = f->path;
-				path_get(p);
-			}
-		}
-		file_put(f);
-		return err;
-	}
+	if (by_fd)
+		return fd_target(t, dirfd, false, p, i);
 	char *path;
 	long err = vfs_getname(t, upath, &path);
 	if (err < 0)
 		return err;
 	if (!path[0] && (atflags & AT_EMPTY_PATH) && dirfd != AT_FDCWD) {
 		free(path);
-		return attr_target(t, dirfd, 0, 0, true, p, i);
+		return fd_target(t, dirfd, true, p, i);
 	}
 	err = path_lookup(t, dirfd, path, (atflags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW) |
 			  (atflags & AT_EMPTY_PATH ? LOOKUP_EMPTY : 0), p);

@@ -23,7 +23,7 @@ static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t
 	long err = vfs_getname(t, upath, &path);
 	if (err < 0)
 		return err;
-	err = vfs_open(t, dirfd, path, flags | O_LARGEFILE, mode, &f);
+	err = vfs_open(t, dirfd, path, flags, mode, &f);
 	free(path);
 	if (err)
 		return err;

@@ -14,6 +14,9 @@ const struct file_ops opath_fops = { 0 };
 
 /* Flags that only matter at open time and are not kept in the description. */
 #define OPEN_ONLY_FLAGS (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)
+/* The kernel's O_LARGEFILE: set on every non-O_PATH open on x86-64 and shown
+ * by F_GETFL (glibc's O_LARGEFILE is 0 there). */
+#define KERNEL_O_LARGEFILE 0100000
 
 static int acc_mask(int flags)
 {
@@ -81,7 +84,7 @@ int vfs_do_open(struct task *t, const struct path *p, int flags, bool created, s
 	    (S_ISREG(inode->mode) || S_ISDIR(inode->mode)))
 		return -EROFS;
 
-	f = file_new(p, inode, inode->fops, flags & ~OPEN_ONLY_FLAGS);
+	f = file_new(p, inode, inode->fops, (flags & ~OPEN_ONLY_FLAGS) | KERNEL_O_LARGEFILE);
 	if (!f)
 		return -ENOMEM;
 	if (inode->iops && inode->iops->open)
@@ -274,6 +277,9 @@ int vfs_open_how(struct task *t, int dirfd, const char *path, int flags, mode_t 
 		return open_tmpfile(t, dirfd, path, flags, mode, resolve, out);
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	/* Linux 6.4+: O_CREAT|O_DIRECTORY never creates anything */
+	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+		return -EINVAL;
 	if (!(flags & O_CREAT)) {
 		int lf = (flags & O_NOFOLLOW ? 0 : LOOKUP_FOLLOW) |
 			 (flags & O_DIRECTORY ? LOOKUP_DIRECTORY : 0);
