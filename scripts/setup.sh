@@ -10,7 +10,8 @@ build=${BUILD_DIR:-$root/build}
 packages=(build-essential cmake pkg-config libseccomp-dev libunwind-dev
 	libcapstone-dev libcriterion-dev libjansson-dev busybox-static python3
 	bash coreutils util-linux containerd runc python3-grpcio
-	git tar gzip sqlite3 make findutils)
+	git tar gzip sqlite3 make findutils
+	clang libclang-rt-14-dev)
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -1,7 +1,8 @@
 #!/bin/bash
 # scripts/test.sh [CTEST ARGS...] — the whole test suite: set up and build
 # build/, run ctest there, then build build-asan/ (AddressSanitizer +
-# UBSan, -DCVISOR_SANITIZE=ON) and run ctest again. Extra arguments go to
+# UBSan, -DCVISOR_SANITIZE=ON) and run ctest again, then a short libFuzzer
+# run of the gofer targets (scripts/fuzz.sh). Extra arguments go to
 # both ctest runs (e.g. -L guest). Exits non-zero if anything failed.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +40,12 @@ if quiet cmake -S . -B "$out/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCVI
 	ctest --test-dir "$out/build-asan" --output-on-failure -j2 "$@" || status=1
 else
 	status=1
+fi
+
+# Only for a whole run: a filtered run (-R/-L) is about the main suite.
+if [ $# = 0 ]; then
+	echo "== fuzz smoke ($out/build-fuzz)"
+	quiet scripts/fuzz.sh "${CVISOR_FUZZ_SECONDS:-30}" "$out/build-fuzz" || status=1
 fi
 
 if [ $status = 0 ]; then
