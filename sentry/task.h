@@ -127,6 +127,7 @@ struct thread_group {
 	struct waitq *child_wait;      /* woken when a child changes state */
 	struct rlimit rlimits[RLIM_NLIMITS];
 	bool child_subreaper;
+	short oom_score_adj, oom_score_adj_min;   /* /proc/PID/oom_score_adj, inherited */
 
 	/* Accounting of reaped children (for RUSAGE_CHILDREN / times()) */
 	uint64_t cutime_ns, cstime_ns;

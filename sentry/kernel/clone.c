@@ -42,6 +42,8 @@ struct thread_group *tg_new(struct thread_group *parent)
 		tg->pgid = parent->pgid;
 		tg->sid = parent->sid;
 		memcpy(tg->rlimits, parent->rlimits, sizeof(tg->rlimits));
+		tg->oom_score_adj = parent->oom_score_adj;
+		tg->oom_score_adj_min = parent->oom_score_adj_min;
 	}
 	list_add_tail(&tg->all_link, &kernel.tgs);
 	return tg;
