@@ -148,7 +148,10 @@ static void exchange(int sock, uint8_t *msg, size_t len)
 	if (len < sizeof(struct gofer_hdr))
 		return;   /* not even a header: the server drops it */
 	struct pollfd p = { .fd = sock, .events = POLLIN };
-	if (poll(&p, 1, 10000) != 1) {
+	int r;
+	while ((r = poll(&p, 1, 10000)) < 0 && errno == EINTR)
+		;   /* libFuzzer's timeout checks are SIGALRMs */
+	if (r != 1) {
 		fprintf(stderr, "the gofer did not answer a request\n");
 		abort();
 	}
