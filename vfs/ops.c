@@ -11,6 +11,7 @@
 #include <sys/vfs.h>
 #include "vfs_impl.h"
 #include "fsnotify.h"
+#include "tmpfs/tmpfs.h"
 #include "../sentry/task.h"
 
 static const struct cred *task_cred(struct task *t)
@@ -297,6 +298,16 @@ static void notify_rename(struct inode *odir, const char *oname, struct inode *m
 	}
 }
 
+/* RENAME_WHITEOUT: a 0:0 character device takes the old name (tmpfs). */
+static int rename_whiteout(struct task *t, struct inode *dir, const char *name)
+{
+	struct inode *w;
+	int err = dir->iops->mknod(dir, name, S_IFCHR, 0, task_cred(t), &w);
+	if (!err)
+		inode_put(w);
+	return err;
+}
+
 int vfs_rename(struct task *t, int odfd, const char *opath, int ndfd, const char *npath,
 	       unsigned flags)
 {
@@ -305,9 +316,13 @@ int vfs_rename(struct task *t, int odfd, const char *opath, int ndfd, const char
 	struct dentry *od = NULL, *nd = NULL;
 	int err;
 
-	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
-	    ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)))
+	bool whiteout = flags & RENAME_WHITEOUT;
+	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) ||
+	    ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT))))
 		return -EINVAL;
+	if (whiteout && !cred_capable(task_cred(t), CAP_MKNOD))
+		return -EPERM;
+	flags &= ~RENAME_WHITEOUT;
 	err = path_lookup_parent(t, odfd, opath, 0, &op, olast);
 	if (err)
 		return err;
@@ -344,10 +359,15 @@ int vfs_rename(struct task *t, int odfd, const char *opath, int ndfd, const char
 		goto out;
 	}
 	struct inode *odir = op.dentry->inode, *ndir = np.dentry->inode;
-	err = odir->iops && odir->iops->rename
-		? odir->iops->rename(odir, olast, ndir, nlast, flags) : -EPERM;
+	if (whiteout && odir->iops != &tmpfs_iops)
+		err = -EINVAL;          /* like Linux, only some filesystems make whiteouts */
+	else
+		err = odir->iops && odir->iops->rename
+			? odir->iops->rename(odir, olast, ndir, nlast, flags) : -EPERM;
 	if (err)
 		goto out;
+	if (whiteout)
+		err = rename_whiteout(t, odir, olast);
 	notify_rename(odir, olast, od->inode, ndir, nlast, nd ? nd->inode : NULL, flags);
 	if (flags & RENAME_EXCHANGE) {
 		dentry_move(od, np.dentry, nlast);
