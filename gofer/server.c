@@ -90,6 +90,12 @@ int fstat_path(int fd, struct stat *st)
 
 /* Handlers build their reply body in s->out and return the size of the
  * whole reply (the header is filled in by the loop), or -errno. */
+int fid_lookup_stat(struct server *s, uint32_t fid, struct fid_slot **f, struct stat *st)
+{
+	*f = fid_get(s, fid);
+	return *f ? fstat_path((*f)->fd, st) : -EBADF;
+}
+
 ssize_t reply_fidstat(struct server *s, int64_t fid, const struct stat *st)
 {
 	struct gofer_rep_fidstat *r = (void *)s->out;
@@ -151,8 +157,7 @@ static ssize_t do_walk(struct server *s, const struct gofer_req_walk *q)
 	if (!dir)
 		return -EBADF;
 	char name[GOFER_NAME_MAX + 1];
-	memcpy(name, q + 1, q->namelen);
-	name[q->namelen] = '\0';
+	take_name(name, q + 1, q->namelen);
 	struct stat st;
 	int64_t fid = fid_walk(s, dir->fd, name, &st);
 	if (fid < 0)
@@ -162,11 +167,9 @@ static ssize_t do_walk(struct server *s, const struct gofer_req_walk *q)
 
 static ssize_t do_stat(struct server *s, const struct gofer_req_fid *q)
 {
-	struct fid_slot *f = fid_get(s, q->fid);
+	struct fid_slot *f;
 	struct stat st;
-	if (!f)
-		return -EBADF;
-	int err = fstat_path(f->fd, &st);
+	int err = fid_lookup_stat(s, q->fid, &f, &st);
 	if (err)
 		return err;
 	struct gofer_rep_stat *r = (void *)s->out;
@@ -251,11 +254,9 @@ static int open_fid(struct server *s, const struct gofer_req_open *q)
 
 static ssize_t do_readlink(struct server *s, const struct gofer_req_fid *q)
 {
-	struct fid_slot *f = fid_get(s, q->fid);
-	if (!f)
-		return -EBADF;
+	struct fid_slot *f;
 	struct stat st;
-	int err = fstat_path(f->fd, &st);
+	int err = fid_lookup_stat(s, q->fid, &f, &st);
 	if (err)
 		return err;
 	if (!S_ISLNK(st.st_mode))

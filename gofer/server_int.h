@@ -4,6 +4,7 @@
 #define CVISOR_GOFER_SERVER_INT_H
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include "gofer/protocol.h"
@@ -40,6 +41,16 @@ int fid_reopen(struct fid_slot *f, const struct stat *st, int flags);
 
 void stat_to_wire(const struct stat *st, struct gofer_stat *w);
 int fstat_path(int fd, struct stat *st);
+/* The fid's slot in *f and its stat in *st: 0, -EBADF or the stat error. */
+int fid_lookup_stat(struct server *s, uint32_t fid, struct fid_slot **f, struct stat *st);
+
+/* A checked name (its length came from the message) as a C string; dst
+ * holds len + 1 bytes. */
+static inline void take_name(char *dst, const void *src, size_t len)
+{
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
 ssize_t reply_fidstat(struct server *s, int64_t fid, const struct stat *st);
 
 /* The write operations and xattrs (server_write.c): reply size or -errno;

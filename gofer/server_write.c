@@ -37,21 +37,11 @@
 #define W_ATTR_ALL   ((1 << 7) - 1)
 
 /* Copy a checked name out of a request into a NUL-terminated buffer. */
-static void take_name(char *dst, const void *src, size_t len)
-{
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
-
 static struct fid_slot *dir_fid(struct server *s, uint32_t fid)
 {
-	struct fid_slot *f = fid_get(s, fid);
+	struct fid_slot *f;
 	struct stat st;
-	if (!f)
-		return NULL;
-	if (fstat_path(f->fd, &st) || !S_ISDIR(st.st_mode))
-		return NULL;
-	return f;
+	return fid_lookup_stat(s, fid, &f, &st) || !S_ISDIR(st.st_mode) ? NULL : f;
 }
 
 static void chown_new(int fd, uint32_t uid, uint32_t gid)
@@ -308,11 +298,9 @@ static ssize_t do_setattr(struct server *s, const struct gofer_req_setattr *q)
 
 static ssize_t do_fsync(struct server *s, const struct gofer_req_fid *q)
 {
-	struct fid_slot *f = fid_get(s, q->fid);
+	struct fid_slot *f;
 	struct stat st;
-	if (!f)
-		return -EBADF;
-	int err = fstat_path(f->fd, &st);
+	int err = fid_lookup_stat(s, q->fid, &f, &st);
 	if (err)
 		return err;
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
