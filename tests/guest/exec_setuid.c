@@ -1,0 +1,90 @@
+/* Set-user-id and set-group-id programs: a copy of this program made
+ * setuid-root (and setuid/setgid to other ids) is run by an unprivileged
+ * child. Like Linux: the ids change, root's capabilities come with euid 0,
+ * AT_SECURE is set, and none of it happens under PR_SET_NO_NEW_PRIVS. */
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include "creds.h"
+
+static char top[64], helper[96];
+
+/* "show": what the new image got. */
+static int show(void)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	CHECK(getresuid(&r, &e, &s) == 0 && getresgid(&rg, &eg, &sg) == 0, "getres");
+	struct caps c = caps_get();
+	uint64_t b = caps_bounding();
+	printf("  uid %u %u %u gid %u %u %u secure %lu caps %s/%s keepcaps %d\n", r, e, s, rg, eg,
+	       sg, getauxval(AT_SECURE), !c.perm ? "none" : c.perm == b ? "bounding" : "other",
+	       !c.eff ? "none" : c.eff == c.perm ? "permitted" : "other",
+	       prctl(PR_GET_KEEPCAPS));
+	return 0;
+}
+
+static void run(const char *what, uid_t uid, uid_t euid, bool nnp, const char *prog)
+{
+	fflush(stdout);
+	pid_t p = fork();
+	CHECK(p >= 0, "fork");
+	if (!p) {
+		OK(setgroups(0, NULL));
+		OK(setresgid(1000, 1000, 1000));
+		OK(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
+		OK(setresuid(uid, euid, euid));
+		if (nnp)
+			OK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+		printf("%s\n", what);
+		fflush(stdout);
+		execl(prog, prog, "show", (char *)NULL);
+		CHECK(0, "exec %s", prog);
+	}
+	int st;
+	CHECK(waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %#x", st);
+}
+
+static void copy_self(const char *name, uid_t uid, gid_t gid, mode_t mode)
+{
+	char buf[65536];
+	snprintf(helper, sizeof(helper), "%s/%s", top, name);
+	int in = open("/proc/self/exe", O_RDONLY);
+	int out = open(helper, O_CREAT | O_WRONLY | O_TRUNC, 0700);
+	CHECK(in >= 0 && out >= 0, "copy");
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		CHECK(write(out, buf, (size_t)n) == n, "write");
+	close(in);
+	close(out);
+	OK(chown(helper, uid, gid));
+	OK(chmod(helper, mode));                        /* after chown, which clears them */
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "show"))
+		return show();
+	snprintf(top, sizeof(top), "/tmp/exec_setuidXXXXXX");
+	CHECK(mkdtemp(top) != NULL, "mkdtemp");
+	OK(chmod(top, 0755));
+
+	copy_self("plain", 0, 0, 0755);
+	run("plain program as 1000:", 1000, 1000, false, helper);
+	run("plain program as root, keepcaps:", 0, 0, false, helper);
+	copy_self("suid0", 0, 0, 04755);
+	run("setuid-root as 1000:", 1000, 1000, false, helper);
+	run("setuid-root as 1000 with no_new_privs:", 1000, 1000, true, helper);
+	run("setuid-root as ruid 1000 euid 0 with no_new_privs:", 1000, 0, true, helper);
+	copy_self("suid2000", 2000, 0, 04755);
+	run("setuid-2000 as 1000:", 1000, 1000, false, helper);
+	run("setuid-2000 as root:", 0, 0, false, helper);
+	copy_self("sgid3000", 0, 3000, 02755);
+	run("setgid-3000 as 1000:", 1000, 1000, false, helper);
+	copy_self("sgid_nox", 0, 3000, 02745);
+	run("setgid without group x as 1000:", 1000, 1000, false, helper);
+	rm_tree(top);
+	return 0;
+}
