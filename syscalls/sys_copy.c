@@ -318,8 +318,6 @@ long sys_fallocate(struct task *t, const struct syscall_args *a)
 	long ret;
 	if (!writable(f))
 		ret = -EBADF;
-	else if ((f->flags & O_APPEND) && (mode & ~FALLOC_FL_KEEP_SIZE))
-		ret = -EPERM;
 	else if (!f->inode)
 		ret = -ENODEV;
 	else if (S_ISDIR(f->inode->mode))

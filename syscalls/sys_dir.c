@@ -396,6 +396,24 @@ long sys_fchmodat(struct task *t, const struct syscall_args *a)
 	return chmod_common(t, (int)a->a[0], a->a[1], false, a->a[2]);
 }
 
+/* fchmodat2 (Linux 6.6): flags; symlinks have no mode of their own. */
+long sys_fchmodat2(struct task *t, const struct syscall_args *a)
+{
+	int fl = (int)a->a[3];
+	struct iattr ia = { .valid = ATTR_MODE, .mode = (mode_t)a->a[2] & 07777 };
+	struct path p;
+	struct inode *i;
+	if (fl & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	long err = attr_target(t, (int)a->a[0], a->a[1], fl, false, &p, &i);
+	if (err)
+		return err;
+	err = S_ISLNK(i->mode) ? -EOPNOTSUPP : vfs_setattr(t, p.dentry ? &p : NULL, i, &ia);
+	inode_put(i);
+	path_put(&p);
+	return err;
+}
+
 static long chown_common(struct task *t, int dfd, uint64_t up, int atflags, bool by_fd,
 			 uint64_t uid, uint64_t gid)
 {
@@ -503,7 +521,11 @@ static long do_utimes(struct task *t, int dirfd, uint64_t upath, int atflags,
 		else if (ts[1].tv_nsec != UTIME_NOW)
 			ia.mtime = ts[1];
 	}
-	err = attr_target(t, dirfd, upath, atflags, upath == 0, &p, &i);
+	/* a NULL path names dirfd itself (futimens), but not AT_FDCWD (EFAULT) */
+	bool by_fd = upath == 0 && dirfd != AT_FDCWD;
+	if (by_fd && atflags)
+		return -EINVAL;
+	err = attr_target(t, dirfd, upath, atflags, by_fd, &p, &i);
 	if (err)
 		return err;
 	if (!ia.valid)
