@@ -75,6 +75,23 @@ static int kernel_init(const struct kernel_config *cfg)
 	return 0;
 }
 
+/* OCI linux.sysctl: set in the sandbox's own /proc/sys before init runs;
+ * one that cannot be set fails the sandbox, as it fails runc's create. */
+static int apply_sysctls(const struct kernel_config *cfg)
+{
+	for (int i = 0; i < cfg->n_sysctls; i++) {
+		const struct kernel_sysctl *s = &cfg->sysctls[i];
+		int err = proc_sysctl_set(s->key, s->value);
+		if (err < 0) {
+			log_error("sysctl %s=\"%s\": %s", s->key, s->value,
+				  err == -ENOENT ? "unknown or not supported in the sandbox" :
+				  err == -EPERM ? "read-only" : strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 /* The sentry proper, confined by sandbox_run. */
 static int sentry_run(const struct kernel_config *cfg)
 {
@@ -88,6 +105,10 @@ static int sentry_run(const struct kernel_config *cfg)
 	if (err < 0) {
 		kernel_unlock();
 		log_error("cannot mount the root filesystem: %s", strerror(-err));
+		return err;
+	}
+	if ((err = apply_sysctls(cfg)) < 0) {
+		kernel_unlock();
 		return err;
 	}
 	if (cfg->wait_start) {

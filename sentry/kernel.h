@@ -56,6 +56,7 @@ enum kernel_mount_kind {
 			    * the destination; skipped when it does not exist */
 	KMOUNT_RDONLY,     /* readonlyPaths: the destination bound read-only
 			    * onto itself; skipped when it does not exist */
+	KMOUNT_SYSFS,      /* the sandbox's sysfs (vfs/sysfs) */
 };
 
 struct kernel_mount {

@@ -114,6 +114,9 @@ static int mount_extra(const struct kernel_mount *km)
 	case KMOUNT_PROC:
 		sb = procfs_new();
 		break;
+	case KMOUNT_SYSFS:
+		sb = sysfs_new();
+		break;
 	case KMOUNT_EMPTY:
 		sb = empty_fs(false, NULL);
 		break;
@@ -162,6 +165,7 @@ int vfs_init_root(struct super_block *sb, int flags, const char *source)
 	mount_at("/tmp", tmpfs_new(), 0, "none");
 	mount_at("/dev", devfs_new(), MNT_NOSUID, "none");
 	mount_at("/proc", procfs_new(), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "proc");
+	mount_at("/sys", sysfs_new(), MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "sysfs");
 	for (int i = 0; i < kernel.cfg.n_mounts; i++) {
 		int err = mount_extra(&kernel.cfg.mounts[i]);
 		if (err)

@@ -303,6 +303,10 @@ size_t mounts_render(char *buf, size_t len);   /* /proc/mounts */
 struct super_block *tmpfs_new(void);
 struct super_block *devfs_new(void);
 struct super_block *procfs_new(void);
+struct super_block *sysfs_new(void);      /* read-only /sys (vfs/sysfs) */
+/* Set a sysctl of the sandbox's /proc/sys as a write would ("kernel.domainname"
+ * or "kernel/domainname"): 0, -ENOENT (unknown), -EPERM (read-only), -EINVAL. */
+int proc_sysctl_set(const char *key, const char *value);
 struct super_block *goferfs_new(int gofer_fd, bool readonly);
 /* Writable union of a read-only lower and an upper filesystem (vfs/overlay);
  * both super blocks become the overlay's. */

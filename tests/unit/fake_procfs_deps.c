@@ -72,8 +72,8 @@ struct super_block *goferfs_new(int gofer_fd, bool readonly)
 {
 	struct super_block *sb = tmpfs_new();
 	struct inode *root = sb->root->inode, *i;
-	static const char *dirs[] = { "tmp", "dev", "proc" };
-	for (int k = 0; k < 3; k++)
+	static const char *dirs[] = { "tmp", "dev", "proc", "sys" };
+	for (int k = 0; k < 4; k++)
 		if (!root->iops->mkdir(root, dirs[k], 0755, NULL, &i))
 			inode_put(i);
 	root->mode = S_IFDIR | 0755;

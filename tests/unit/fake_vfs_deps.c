@@ -71,6 +71,12 @@ struct super_block *procfs_new(void)
 	return tmpfs_new();
 }
 
+/* No /sys in the fake root: init.c skips the mount. */
+struct super_block *sysfs_new(void)
+{
+	return NULL;
+}
+
 int pipe_create(int flags, struct file **rd, struct file **wr)
 {
 	return -ENOSYS;

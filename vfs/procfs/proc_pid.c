@@ -293,12 +293,10 @@ static int cmdline_show(const struct proc_node *n, struct proc_buf *b)
 	return 0;
 }
 
-static bool may_access(const struct task *t);
-
 static int environ_show(const struct proc_node *n, struct proc_buf *b)
 {
 	NEED_TASK(n, t);
-	if (!may_access(t))
+	if (!proc_may_access(t))
 		return -EACCES;
 	if (t->mm)
 		put_user_range(b, t->mm, t->mm->env_start, t->mm->env_end);
@@ -308,7 +306,7 @@ static int environ_show(const struct proc_node *n, struct proc_buf *b)
 static int auxv_show(const struct proc_node *n, struct proc_buf *b)
 {
 	NEED_TASK(n, t);
-	if (!may_access(t))
+	if (!proc_may_access(t))
 		return -EACCES;
 	if (t->mm)
 		pb_write(b, t->mm->auxv, t->mm->auxv_len < sizeof(t->mm->auxv) ?
@@ -366,7 +364,7 @@ static int limits_show(const struct proc_node *n, struct proc_buf *b)
 		if (lim[i].unit[0])
 			pb_printf(b, "%-25s %-20s %-20s %-10s\n", lim[i].name, soft, hard, lim[i].unit);
 		else
-			pb_printf(b, "%-25s %-20s %-20s\n", lim[i].name, soft, hard);
+			pb_printf(b, "%-25s %-20s %-20s \n", lim[i].name, soft, hard);
 	}
 	return 0;
 }
@@ -374,18 +372,6 @@ static int limits_show(const struct proc_node *n, struct proc_buf *b)
 static int cgroup_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pb_printf(b, "0::/\n");
-	return 0;
-}
-
-static int idmap_show(const struct proc_node *n, struct proc_buf *b)
-{
-	pb_printf(b, "%10u %10u %10u\n", 0u, 0u, 4294967295u);
-	return 0;
-}
-
-static int zero_show(const struct proc_node *n, struct proc_buf *b)
-{
-	pb_printf(b, "0\n");
 	return 0;
 }
 
@@ -428,7 +414,7 @@ static int ret_path(const struct path *p, struct path *out)
 /* ptrace_may_access(PTRACE_MODE_READ_FSCREDS), which Linux requires for the
  * magic links, environ, auxv and the fd directories: same thread group,
  * CAP_SYS_PTRACE, or all ids of the target equal the reader's fs ids. */
-static bool may_access(const struct task *t)
+bool proc_may_access(const struct task *t)
 {
 	const struct cred *c, *tc = &t->cred;
 
@@ -449,7 +435,7 @@ static struct task *traced(const struct proc_node *n, int *err)
 	*err = 0;
 	if (!t)
 		*err = -ENOENT;
-	else if (!may_access(t))
+	else if (!proc_may_access(t))
 		*err = -EACCES;
 	return *err ? NULL : t;
 }
@@ -519,7 +505,11 @@ static int fd_readlink(const struct proc_node *n, char *buf, size_t len)
 
 	if (!f)
 		return ret;
-	if (f->path.mnt) {
+	if ((ret = proc_ns_fd_name(f, s, sizeof(s))) >= 0) {
+		if ((size_t)ret > len)
+			ret = (int)len;
+		memcpy(buf, s, (size_t)ret);
+	} else if (f->path.mnt) {
 		ret = path_link(&f->path, buf, len);
 	} else {
 		const struct super_block *sb = f->inode ? f->inode->sb : NULL;
@@ -697,21 +687,35 @@ static const struct proc_dyn task_dyn = { task_lookup_dyn, task_iterate };
 	{ .name = "exe", .mode = PLNK, .readlink = exe_readlink, .get_link = exe_get }, \
 	{ .name = "fd", .mode = S_IFDIR | 0500, .dyn = &fd_dyn }, \
 	{ .name = "fdinfo", .mode = S_IFDIR | 0500, .dyn = &fdinfo_dyn }, \
-	{ .name = "gid_map", .mode = PREG, .show = idmap_show }, \
+	{ .name = "gid_map", .mode = PREG, .show = proc_gid_map_show }, \
+	{ .name = "io", .mode = S_IFREG | 0400, .show = proc_io_show }, \
 	{ .name = "limits", .mode = PREG, .show = limits_show }, \
+	{ .name = "loginuid", .mode = PREG, .show = proc_unset_id_show }, \
 	{ .name = "maps", .mode = PREG, .show = maps_show }, \
+	{ .name = "mountinfo", .mode = PREG, .show = proc_mountinfo_show }, \
 	{ .name = "mounts", .mode = PREG, .show = mounts_show }, \
-	{ .name = "oom_score", .mode = PREG, .show = zero_show }, \
-	{ .name = "oom_score_adj", .mode = PREG, .show = zero_show }, \
+	{ .name = "mountstats", .mode = S_IFREG | 0400, .show = proc_mountstats_show }, \
+	{ .name = "ns", .mode = S_IFDIR | 0511, .children = proc_ns_children }, \
+	{ .name = "oom_score", .mode = PREG, .show = proc_oom_score_show }, \
+	{ .name = "oom_score_adj", .mode = S_IFREG | 0644, .show = proc_oom_adj_show, \
+	  .store = proc_oom_adj_store }, \
+	{ .name = "personality", .mode = S_IFREG | 0400, .show = proc_personality_show }, \
 	{ .name = "root", .mode = PLNK, .readlink = root_readlink, .get_link = root_get }, \
+	{ .name = "sessionid", .mode = PREG, .show = proc_unset_id_show }, \
+	{ .name = "setgroups", .mode = PREG, .show = proc_setgroups_show }, \
+	{ .name = "smaps", .mode = PREG, .show = proc_smaps_show }, \
+	{ .name = "smaps_rollup", .mode = PREG, .show = proc_smaps_rollup_show }, \
 	{ .name = "stat", .mode = PREG, .show = stat_show }, \
 	{ .name = "statm", .mode = PREG, .show = statm_show }, \
 	{ .name = "status", .mode = PREG, .show = status_show }, \
-	{ .name = "uid_map", .mode = PREG, .show = idmap_show }
+	{ .name = "uid_map", .mode = PREG, .show = proc_uid_map_show }, \
+	{ .name = "wchan", .mode = PREG, .show = proc_wchan_show }
 
 static const struct proc_ent pid_children[] = {
 	PID_COMMON,
 	{ .name = "task", .mode = PDIR, .dyn = &task_dyn },
+	{ .name = "timerslack_ns", .mode = S_IFREG | 0666, .show = proc_timerslack_show,
+	  .store = proc_timerslack_store },
 	{ 0 },
 };
 

@@ -1,16 +1,15 @@
 /*
  * The system-wide part of /proc: the root directory and the files that
  * describe the sandbox (never the host): meminfo, cpuinfo, uptime, stat,
- * loadavg, version, filesystems, cmdline and /proc/sys.
+ * loadavg, version, filesystems, cmdline, swaps, vmstat; /proc/sys is
+ * proc_sysctl.c.
  */
 #include <cpuid.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include "procfs_internal.h"
-#include "vfs/pipe/pipe.h"
 #include "sentry/kernel.h"
 #include "sentry/task.h"
 #include "sentry/mm.h"
@@ -290,100 +289,34 @@ static int cmdline_show(const struct proc_node *n, struct proc_buf *b)
 static int filesystems_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pb_printf(b, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n"
-		  "nodev\tpipefs\nnodev\t9p\n");
+		  "nodev\tdevpts\nnodev\tpipefs\nnodev\tsockfs\nnodev\tnsfs\nnodev\toverlay\n"
+		  "nodev\t9p\n");
 	return 0;
 }
 
-/* ---- /proc/sys ------------------------------------------------------------------- */
-
-#define SYS_STR(fn, expr) \
-	static int fn(const struct proc_node *n, struct proc_buf *b) \
-	{ pb_printf(b, "%s\n", (expr)); return 0; }
-#define SYS_NUM(fn, expr) \
-	static int fn(const struct proc_node *n, struct proc_buf *b) \
-	{ pb_printf(b, "%lld\n", (long long)(expr)); return 0; }
-
-SYS_STR(hostname_show, kernel.hostname)
-SYS_STR(domainname_show, kernel.domainname)   /* as uname reports it */
-SYS_STR(ostype_show, PROC_OSTYPE)
-SYS_STR(osrelease_show, PROC_OSRELEASE)
-SYS_STR(kversion_show, PROC_VERSION)
-SYS_NUM(pid_max_show, kernel.pid_max)
-SYS_NUM(ngroups_max_show, 65536)
-SYS_NUM(cap_last_cap_show, 40)
-SYS_NUM(entropy_show, 256)
-SYS_NUM(overcommit_show, 0)
-SYS_NUM(max_map_count_show, 65530)
-SYS_NUM(file_max_show, 9223372036854775807ll)
-SYS_NUM(nr_open_show, 1048576)
-SYS_NUM(pipe_max_show, PIPE_MAX_SIZE)
-
-static void put_uuid(struct proc_buf *b, const uint8_t u[16])
+/* No swap: the header only. */
+static int swaps_show(const struct proc_node *n, struct proc_buf *b)
 {
-	pb_printf(b, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
-		  u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-		  u[12], u[13], u[14], u[15]);
-}
-
-static int boot_id_show(const struct proc_node *n, struct proc_buf *b)
-{
-	put_uuid(b, kernel.boot_id);
+	pb_printf(b, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
 	return 0;
 }
 
-/* A fresh random (version 4) UUID on every read, like Linux. */
-static int uuid_show(const struct proc_node *n, struct proc_buf *b)
+/* The counters procps's vmstat and free read, from the sandbox's memory. */
+static int vmstat_show(const struct proc_node *n, struct proc_buf *b)
 {
-	uint8_t u[16];
+	uint64_t total = PROC_MEM_TOTAL / PAGE_SIZE, used = memfile_bytes_in_use() / PAGE_SIZE;
 
-	if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u))
-		return -EIO;
-	u[6] = (u[6] & 0x0f) | 0x40;
-	u[8] = (u[8] & 0x3f) | 0x80;
-	put_uuid(b, u);
+	if (used > total)
+		used = total;
+	pb_printf(b, "nr_free_pages %llu\nnr_zone_inactive_anon 0\nnr_zone_active_anon %llu\n"
+		  "nr_zone_inactive_file 0\nnr_zone_active_file 0\nnr_zone_unevictable 0\n"
+		  "nr_inactive_anon 0\nnr_active_anon %llu\nnr_inactive_file 0\nnr_active_file 0\n"
+		  "nr_anon_pages %llu\nnr_mapped 0\nnr_file_pages 0\nnr_dirty 0\nnr_writeback 0\n"
+		  "nr_shmem 0\npgpgin 0\npgpgout 0\npswpin 0\npswpout 0\npgfault 0\n"
+		  "pgmajfault 0\n", (unsigned long long)(total - used), (unsigned long long)used,
+		  (unsigned long long)used, (unsigned long long)used);
 	return 0;
 }
-
-static const struct proc_ent random_children[] = {
-	{ .name = "boot_id", .mode = PREG, .show = boot_id_show },
-	{ .name = "entropy_avail", .mode = PREG, .show = entropy_show },
-	{ .name = "poolsize", .mode = PREG, .show = entropy_show },
-	{ .name = "uuid", .mode = PREG, .show = uuid_show },
-	{ 0 },
-};
-
-static const struct proc_ent kernel_children[] = {
-	{ .name = "cap_last_cap", .mode = PREG, .show = cap_last_cap_show },
-	{ .name = "domainname", .mode = PREG, .show = domainname_show },
-	{ .name = "hostname", .mode = PREG, .show = hostname_show },
-	{ .name = "ngroups_max", .mode = PREG, .show = ngroups_max_show },
-	{ .name = "osrelease", .mode = PREG, .show = osrelease_show },
-	{ .name = "ostype", .mode = PREG, .show = ostype_show },
-	{ .name = "pid_max", .mode = PREG, .show = pid_max_show },
-	{ .name = "random", .mode = PDIR, .children = random_children },
-	{ .name = "version", .mode = PREG, .show = kversion_show },
-	{ 0 },
-};
-
-static const struct proc_ent vm_children[] = {
-	{ .name = "max_map_count", .mode = PREG, .show = max_map_count_show },
-	{ .name = "overcommit_memory", .mode = PREG, .show = overcommit_show },
-	{ 0 },
-};
-
-static const struct proc_ent fs_children[] = {
-	{ .name = "file-max", .mode = PREG, .show = file_max_show },
-	{ .name = "nr_open", .mode = PREG, .show = nr_open_show },
-	{ .name = "pipe-max-size", .mode = PREG, .show = pipe_max_show },
-	{ 0 },
-};
-
-static const struct proc_ent sys_children[] = {
-	{ .name = "fs", .mode = PDIR, .children = fs_children },
-	{ .name = "kernel", .mode = PDIR, .children = kernel_children },
-	{ .name = "vm", .mode = PDIR, .children = vm_children },
-	{ 0 },
-};
 
 /* ---- root ------------------------------------------------------------------------ */
 
@@ -396,10 +329,12 @@ const struct proc_ent proc_root_children[] = {
 	{ .name = "mounts", .mode = PLNK, .readlink = mounts_readlink },
 	{ .name = "self", .mode = PLNK, .readlink = self_readlink },
 	{ .name = "stat", .mode = PREG, .show = stat_show },
-	{ .name = "sys", .mode = PDIR, .children = sys_children },
+	{ .name = "swaps", .mode = PREG, .show = swaps_show },
+	{ .name = "sys", .mode = PDIR, .children = proc_sys_children },
 	{ .name = "thread-self", .mode = PLNK, .readlink = thread_self_readlink },
 	{ .name = "uptime", .mode = PREG, .show = uptime_show },
 	{ .name = "version", .mode = PREG, .show = version_show },
+	{ .name = "vmstat", .mode = PREG, .show = vmstat_show },
 	{ 0 },
 };
 

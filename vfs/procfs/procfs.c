@@ -212,7 +212,7 @@ static void proc_evict(struct inode *i)
 static int proc_lookup(struct inode *dir, const char *name, struct inode **out)
 {
 	const struct proc_node *dn = node_of(dir);
-	struct proc_node child = { .tgid = dn->tgid, .tid = dn->tid, .fd = -1 };
+	struct proc_node child = { .tgid = dn->tgid, .tid = dn->tid, .fd = dn->fd };
 	int err = -ENOENT;
 
 	if (!proc_node_alive(dn))
@@ -246,8 +246,8 @@ static int proc_revalidate(struct inode *i)
 		i->uid = t->cred.euid;
 		i->gid = t->cred.egid;
 	}
-	if (n->fd < 0)
-		return 0;
+	if (n->fd < 0 || !t)
+		return 0;          /* not an fd node (sysfs's cpuN carry their id there) */
 	f = t->files ? fd_get(t->files, n->fd) : NULL;
 	if (!f)
 		return -ENOENT;
@@ -398,7 +398,7 @@ static int proc_iterate(struct file *f, struct dir_context *ctx)
 		ctx->pos = 2;
 	}
 	for (const struct proc_ent *e = dn->ent->children; e && e->name; e++, idx++) {
-		struct proc_node c = { .ent = e, .tgid = dn->tgid, .tid = dn->tid, .fd = -1 };
+		struct proc_node c = { .ent = e, .tgid = dn->tgid, .tid = dn->tid, .fd = dn->fd };
 
 		if (idx < ctx->pos)
 			continue;
@@ -421,30 +421,34 @@ static int nr_cpus;
 
 int proc_nr_cpus(void)
 {
-	return nr_cpus > 0 ? nr_cpus : 1;
+	cpu_set_t set;
+
+	/* Counted once, at the first mount, before the sentry's seccomp lockdown. */
+	if (!nr_cpus)
+		nr_cpus = sched_getaffinity(0, sizeof(set), &set) ? 1 : CPU_COUNT(&set);
+	return nr_cpus;
 }
 
-struct super_block *procfs_new(void)
+struct super_block *proc_tree_new(const char *fstype, uint32_t magic, uint64_t dev,
+				  const struct proc_ent *root_ent)
 {
 	struct super_block *sb = calloc(1, sizeof(*sb));
-	struct proc_node root = { .ent = &proc_root_ent, .fd = -1 };
+	struct proc_node root = { .ent = root_ent, .fd = -1 };
 	struct inode *ri;
-	cpu_set_t set;
 
 	if (!sb)
 		return NULL;
-	/* Counted once at mount time, before the sentry's seccomp lockdown. */
-	if (!nr_cpus && !sched_getaffinity(0, sizeof(set), &set))
-		nr_cpus = CPU_COUNT(&set);
-	sb->fstype = "proc";
-	sb->dev = PROC_DEV;
-	sb->magic = PROC_SUPER_MAGIC;
+	proc_nr_cpus();
+	sb->fstype = fstype;
+	sb->dev = dev;
+	sb->magic = magic;
 	sb->next_ino = PROC_ROOT_INO + 1;
 	ri = node_inode(sb, &root);
 	if (!ri) {
 		free(sb);
 		return NULL;
 	}
+	ri->ino = PROC_ROOT_INO;
 	sb->root = dentry_new(NULL, "/", ri);
 	inode_put(ri);
 	if (!sb->root) {
@@ -452,4 +456,9 @@ struct super_block *procfs_new(void)
 		return NULL;
 	}
 	return sb;
+}
+
+struct super_block *procfs_new(void)
+{
+	return proc_tree_new("proc", PROC_SUPER_MAGIC, PROC_DEV, &proc_root_ent);
 }

@@ -56,6 +56,7 @@ struct proc_ent {
 	int (*get_link)(const struct proc_node *n, struct path *out);
 	const struct proc_ent *children;   /* terminated by a NULL name */
 	const struct proc_dyn *dyn;
+	const void *data;                  /* the entry's own data (a sysctl, a namespace) */
 };
 
 #define PDIR  (S_IFDIR | 0555)
@@ -68,6 +69,31 @@ extern const struct proc_ent proc_root_children[];
 extern const struct proc_ent proc_pid_ent;      /* /proc/PID */
 extern const struct proc_ent proc_tid_ent;      /* /proc/PID/task/TID */
 extern const struct proc_dyn proc_root_dyn;
+extern const struct proc_ent proc_sys_children[];   /* /proc/sys (proc_sysctl.c) */
+extern const struct proc_ent proc_ns_children[];    /* /proc/PID/ns (proc_ns.c) */
+
+/* Per-process files of proc_pid_misc.c and proc_smaps.c. */
+int proc_smaps_show(const struct proc_node *n, struct proc_buf *b);
+int proc_smaps_rollup_show(const struct proc_node *n, struct proc_buf *b);
+int proc_uid_map_show(const struct proc_node *n, struct proc_buf *b);
+int proc_gid_map_show(const struct proc_node *n, struct proc_buf *b);
+int proc_setgroups_show(const struct proc_node *n, struct proc_buf *b);
+int proc_io_show(const struct proc_node *n, struct proc_buf *b);
+int proc_wchan_show(const struct proc_node *n, struct proc_buf *b);
+int proc_unset_id_show(const struct proc_node *n, struct proc_buf *b);   /* loginuid, sessionid */
+int proc_personality_show(const struct proc_node *n, struct proc_buf *b);
+int proc_timerslack_show(const struct proc_node *n, struct proc_buf *b);
+int proc_timerslack_store(const struct proc_node *n, const char *buf, size_t len);
+int proc_oom_score_show(const struct proc_node *n, struct proc_buf *b);
+int proc_oom_adj_show(const struct proc_node *n, struct proc_buf *b);
+int proc_oom_adj_store(const struct proc_node *n, const char *buf, size_t len);
+int proc_mountinfo_show(const struct proc_node *n, struct proc_buf *b);
+int proc_mountstats_show(const struct proc_node *n, struct proc_buf *b);
+
+/* ptrace_may_access(PTRACE_MODE_READ_FSCREDS) of the reader on t. */
+bool proc_may_access(const struct task *t);
+/* Magic-link text of an nsfs file ("mnt:[4026531841]"), or -EINVAL. */
+int proc_ns_fd_name(const struct file *f, char *buf, size_t len);
 
 /* The task a node is about (the thread, or a live member of the group);
  * NULL when it is gone. */
@@ -78,7 +104,10 @@ uint64_t proc_ino(const struct proc_node *n);
 unsigned proc_dtype(mode_t mode);
 /* Emit one entry for a node; false when the caller's buffer is full. */
 bool proc_emit(struct dir_context *ctx, const char *name, const struct proc_node *n);
-int proc_nr_cpus(void);
+int proc_nr_cpus(void);     /* the sandbox's CPUs (the sentry's affinity mask) */
+/* A read-only table-driven filesystem (procfs, sysfs) rooted at root_ent. */
+struct super_block *proc_tree_new(const char *fstype, uint32_t magic, uint64_t dev,
+				  const struct proc_ent *root_ent);
 /* A pid or fd name: decimal without sign or leading zero; -1 if not. */
 int proc_parse_id(const char *s);
 
