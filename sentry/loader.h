@@ -8,6 +8,7 @@
 #define CVISOR_LOADER_H
 #include <stdint.h>
 #include "arch.h"
+#include "task.h"
 
 struct task;
 struct mm;
@@ -21,6 +22,7 @@ struct load_result {
 	char comm[16];              /* basename of the executed file */
 	struct file *exe;           /* the executable (reference) */
 	bool setid;                 /* program was setuid/setgid (AT_SECURE) */
+	struct cred cred;           /* credentials of the new image (cred_for_exec) */
 };
 
 /* Resolve `path` (relative to dirfd, exec flags AT_EMPTY_PATH /

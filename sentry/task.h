@@ -29,6 +29,7 @@ struct cred {
 	int ngroups;
 	uint32_t groups[32];
 	uint64_t cap_effective, cap_permitted, cap_inheritable, cap_bounding, cap_ambient;
+	unsigned securebits;          /* SECBIT_* (prctl PR_SET_SECUREBITS/KEEPCAPS) */
 };
 
 /* Shared signal handlers (CLONE_SIGHAND). */
@@ -97,7 +98,6 @@ struct task {
 	/* prctl state */
 	int pdeath_signal;
 	bool no_new_privs;
-	bool keep_caps;
 	int dumpable;
 	uint64_t timer_slack_ns;
 };

@@ -3,23 +3,20 @@
  * pid/tid/ppid, process groups and sessions. Credentials are per task, as in
  * Linux (glibc broadcasts set*id to every thread itself). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
+#include "sentry/cred.h"
 #include "sentry/kernel.h"
 #include "sentry/list.h"
 #include "sentry/mm.h"
 #include "sentry/task.h"
 #include "syscalls/syscall.h"
 
-#define ID_NONE     ((uint32_t)-1)
-#define CAP_VALID   ((1ULL << (CAP_LAST_CAP + 1)) - 1)
-#define CAP_FS_MASK ((1ULL << CAP_CHOWN) | (1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_DAC_READ_SEARCH) | \
-		     (1ULL << CAP_FOWNER) | (1ULL << CAP_FSETID) | (1ULL << CAP_LINUX_IMMUTABLE) |  \
-		     (1ULL << CAP_MKNOD) | (1ULL << CAP_MAC_OVERRIDE))
+#define ID_NONE ((uint32_t)-1)
 
 static bool capable(const struct task *t, int cap)
 {
-	return t->cred.cap_effective & (1ULL << cap);
+	return cred_has_cap(&t->cred, cap);
 }
 
 /* capabilities(7): effect of user ID changes on capabilities. */
@@ -29,8 +26,10 @@ static void fix_caps_setxuid(struct task *t, const struct cred *old)
 	bool was_root = !old->uid || !old->euid || !old->suid;
 	bool is_root = !c->uid || !c->euid || !c->suid;
 
+	if (cred_secure(old, SECURE_NO_SETUID_FIXUP))
+		return;
 	if (was_root && !is_root) {
-		if (!t->keep_caps)
+		if (!cred_secure(old, SECURE_KEEP_CAPS))
 			c->cap_permitted = c->cap_effective = 0;
 		c->cap_ambient = 0;
 	}
@@ -44,6 +43,8 @@ static void fix_caps_setfsuid(struct task *t, uint32_t old_fsuid)
 {
 	struct cred *c = &t->cred;
 
+	if (cred_secure(c, SECURE_NO_SETUID_FIXUP))
+		return;
 	if (!old_fsuid && c->fsuid)
 		c->cap_effective &= ~CAP_FS_MASK;
 	if (old_fsuid && !c->fsuid)
@@ -167,55 +168,71 @@ static long do_setfsid(struct task *t, struct ids id, uint32_t v)
 	return old;
 }
 
-#define UID_CALL(expr) do {                       \
-		struct cred old = t->cred;        \
-		long err_ = (expr);               \
-		if (!err_)                        \
-			fix_caps_setxuid(t, &old); \
-		return err_;                      \
+/* Run one id change; on success apply the capability rules (uids) and
+ * commit_creds' side effects. */
+#define ID_CALL(expr, uid) do {                           \
+		struct cred old = t->cred;                \
+		long err_ = (expr);                       \
+		if (!err_ && (uid))                       \
+			fix_caps_setxuid(t, &old);        \
+		if (!err_)                                \
+			cred_committed(t, &old);          \
+		return err_;                              \
 	} while (0)
 
 long sys_setuid(struct task *t, const struct syscall_args *a)
 {
-	UID_CALL(do_setid(t, uids(t), (uint32_t)a->a[0]));
+	ID_CALL(do_setid(t, uids(t), (uint32_t)a->a[0]), true);
 }
 
 long sys_setreuid(struct task *t, const struct syscall_args *a)
 {
-	UID_CALL(do_setreid(t, uids(t), (uint32_t)a->a[0], (uint32_t)a->a[1]));
+	ID_CALL(do_setreid(t, uids(t), (uint32_t)a->a[0], (uint32_t)a->a[1]), true);
 }
 
 long sys_setresuid(struct task *t, const struct syscall_args *a)
 {
-	UID_CALL(do_setresid(t, uids(t), (uint32_t)a->a[0], (uint32_t)a->a[1], (uint32_t)a->a[2]));
-}
-
-long sys_setfsuid(struct task *t, const struct syscall_args *a)
-{
-	long old = do_setfsid(t, uids(t), (uint32_t)a->a[0]);
-
-	fix_caps_setfsuid(t, (uint32_t)old);
-	return old;
+	ID_CALL(do_setresid(t, uids(t), (uint32_t)a->a[0], (uint32_t)a->a[1], (uint32_t)a->a[2]), true);
 }
 
 long sys_setgid(struct task *t, const struct syscall_args *a)
 {
-	return do_setid(t, gids(t), (uint32_t)a->a[0]);
+	ID_CALL(do_setid(t, gids(t), (uint32_t)a->a[0]), false);
 }
 
 long sys_setregid(struct task *t, const struct syscall_args *a)
 {
-	return do_setreid(t, gids(t), (uint32_t)a->a[0], (uint32_t)a->a[1]);
+	ID_CALL(do_setreid(t, gids(t), (uint32_t)a->a[0], (uint32_t)a->a[1]), false);
 }
 
 long sys_setresgid(struct task *t, const struct syscall_args *a)
 {
-	return do_setresid(t, gids(t), (uint32_t)a->a[0], (uint32_t)a->a[1], (uint32_t)a->a[2]);
+	ID_CALL(do_setresid(t, gids(t), (uint32_t)a->a[0], (uint32_t)a->a[1], (uint32_t)a->a[2]), false);
+}
+
+long sys_setfsuid(struct task *t, const struct syscall_args *a)
+{
+	struct cred old = t->cred;
+	long prev = do_setfsid(t, uids(t), (uint32_t)a->a[0]);
+
+	fix_caps_setfsuid(t, (uint32_t)prev);
+	cred_committed(t, &old);
+	return prev;
 }
 
 long sys_setfsgid(struct task *t, const struct syscall_args *a)
 {
-	return do_setfsid(t, gids(t), (uint32_t)a->a[0]);
+	struct cred old = t->cred;
+	long prev = do_setfsid(t, gids(t), (uint32_t)a->a[0]);
+
+	cred_committed(t, &old);
+	return prev;
+}
+
+static int gid_cmp(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return a < b ? -1 : a > b;
 }
 
 long sys_setgroups(struct task *t, const struct syscall_args *a)
@@ -230,6 +247,7 @@ long sys_setgroups(struct task *t, const struct syscall_args *a)
 		return -EINVAL;
 	if (size && copy_from_user(t->mm, groups, a->a[1], (size_t)size * 4))
 		return -EFAULT;
+	qsort(groups, (size_t)size, sizeof(groups[0]), gid_cmp);   /* Linux keeps them sorted */
 	memcpy(t->cred.groups, groups, (size_t)size * 4);
 	t->cred.ngroups = size;
 	return 0;
@@ -268,10 +286,10 @@ long sys_capget(struct task *t, const struct syscall_args *a)
 	const struct cred *c = &t->cred;
 	int count, pid, err = cap_version(t, a->a[0], &count, &pid);
 
+	if (!a->a[1])   /* probing the version: the preferred one was written back */
+		return err == -EINVAL ? 0 : err;
 	if (err)
 		return err;
-	if (!a->a[1])
-		return 0;   /* probing the version */
 	if (pid < 0)
 		return -EINVAL;
 	if (pid && pid != t->tid) {
@@ -307,9 +325,9 @@ long sys_capset(struct task *t, const struct syscall_args *a)
 		perm |= (uint64_t)d[i].permitted << (32 * i);
 		inh |= (uint64_t)d[i].inheritable << (32 * i);
 	}
-	eff &= CAP_VALID;
-	perm &= CAP_VALID;
-	inh &= CAP_VALID;
+	eff &= CAP_VALID_MASK;
+	perm &= CAP_VALID_MASK;
+	inh &= CAP_VALID_MASK;
 	if (!capable(t, CAP_SETPCAP) && (inh & ~(c->cap_inheritable | c->cap_permitted)))
 		return -EPERM;
 	if ((inh & ~(c->cap_inheritable | c->cap_bounding)) || (perm & ~c->cap_permitted) ||

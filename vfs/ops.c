@@ -44,6 +44,71 @@ static int may_delete(struct task *t, struct inode *dir, struct inode *victim)
 	return 0;
 }
 
+/* Linux's setattr_should_drop_sgid: S_ISGID of a group-executable file is
+ * always a real setgid bit; without group x it only survives for a member of
+ * the file's group or a holder of CAP_FSETID. */
+static bool should_drop_sgid(const struct cred *c, const struct inode *i)
+{
+	if (!(i->mode & S_ISGID))
+		return false;
+	return (i->mode & S_IXGRP) || !(cred_in_group(c, i->gid) || cred_capable(c, CAP_FSETID));
+}
+
+/* Set-id bits a write or truncate by c removes (setattr_should_drop_suidgid). */
+static mode_t kill_priv_bits(const struct cred *c, const struct inode *i)
+{
+	mode_t kill = 0;
+
+	if (!S_ISREG(i->mode))
+		return 0;
+	if (i->mode & S_ISUID)
+		kill |= S_ISUID;
+	if (should_drop_sgid(c, i))
+		kill |= S_ISGID;
+	return cred_capable(c, CAP_FSETID) ? 0 : kill;
+}
+
+void vfs_kill_priv_attr(struct task *t, const struct inode *i, struct iattr *ia)
+{
+	mode_t kill = kill_priv_bits(task_cred(t), i);
+
+	if (kill) {
+		ia->valid |= ATTR_MODE;
+		ia->mode = i->mode & 07777 & ~kill;
+	}
+}
+
+int vfs_file_remove_privs(struct file *f)
+{
+	struct inode *i = f->inode;
+	struct iattr ia = { 0 };
+
+	if (!i || !(i->mode & (S_ISUID | S_ISGID)))
+		return 0;
+	vfs_kill_priv_attr(current, i, &ia);
+	if (!ia.valid || !i->iops || !i->iops->setattr)
+		return 0;
+	ia.valid |= ATTR_CTIME;
+	ia.ctime = vfs_now();
+	int err = i->iops->setattr(i, &ia);
+	if (!err)
+		fsnotify_inode(i, IN_ATTRIB);
+	return err;
+}
+
+/* Linux's mode_strip_sgid: a new group-executable setgid file in a setgid
+ * directory keeps S_ISGID only for a member of the directory's group (whose
+ * group it gets) or a holder of CAP_FSETID. */
+mode_t vfs_strip_sgid(const struct cred *c, const struct inode *dir, mode_t mode)
+{
+	if ((mode & (S_ISGID | S_IXGRP)) != (S_ISGID | S_IXGRP) || S_ISDIR(mode) ||
+	    !(dir->mode & S_ISGID))
+		return mode;
+	if (cred_in_group(c, dir->gid) || cred_capable(c, CAP_FSETID))
+		return mode;
+	return mode & ~S_ISGID;
+}
+
 enum create_kind { CREATE_DIR, CREATE_NODE, CREATE_SYMLINK };
 
 static int do_create(struct task *t, int dirfd, const char *path, enum create_kind kind,
@@ -91,7 +156,7 @@ static int do_create(struct task *t, int dirfd, const char *path, enum create_ki
 			err = dir->iops->mkdir(dir, last, S_IFDIR | (mode & 07777 & ~umask), c, &inode);
 		break;
 	case CREATE_NODE:
-		mode = (mode & S_IFMT) | (mode & 07777 & ~umask);
+		mode = vfs_strip_sgid(c, dir, (mode & S_IFMT) | (mode & 07777 & ~umask));
 		if (S_ISREG(mode) && dir->iops->create)
 			err = dir->iops->create(dir, last, mode, c, &inode);
 		else if (!S_ISREG(mode) && dir->iops->mknod)
@@ -494,10 +559,10 @@ int vfs_setattr(struct task *t, const struct path *p, struct inode *i, struct ia
 			ia->mode &= ~S_ISGID;
 	}
 	if ((ia->valid & (ATTR_UID | ATTR_GID)) && !S_ISDIR(i->mode)) {
-		/* chown drops set-id bits (setgid only where it means setgid) */
+		/* chown drops S_ISUID even for root, S_ISGID where it means setgid */
 		mode_t m = (ia->valid & ATTR_MODE) ? ia->mode : i->mode;
 		m &= ~S_ISUID;
-		if (m & S_IXGRP)
+		if (should_drop_sgid(c, i))
 			m &= ~S_ISGID;
 		ia->mode = m & 07777;
 		ia->valid |= ATTR_MODE;

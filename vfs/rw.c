@@ -43,6 +43,9 @@ ssize_t vfs_write(struct file *f, const void *buf, size_t len, uint64_t *pos)
 	/* Like Linux, O_APPEND also moves pwrite to the end. */
 	if ((f->flags & O_APPEND) && file_type_is(f, S_IFREG))
 		*pos = f->inode->size;
+	int kill_err = len ? vfs_file_remove_privs(f) : 0;   /* set-id bits (vfs/ops.c) */
+	if (kill_err)
+		return kill_err;
 	ssize_t n = f->fops->write(f, buf, len, pos);
 	if (n > 0)
 		fsnotify_modify(f);

@@ -1,6 +1,7 @@
 /* execve: replace the program of the calling thread group - fs/exec.c. */
 #include <errno.h>
 #include <string.h>
+#include "sentry/cred.h"
 #include "sentry/kernel.h"
 #include "sentry/task.h"
 #include "sentry/signal.h"
@@ -73,6 +74,21 @@ static void release_old_mm(struct task *t)
 	t->robust_list_len = 0;
 }
 
+/* Install the new image's credentials (computed by the loader). Like Linux,
+ * dumpability looks at the ids before the exec and at whether the program
+ * file is readable; a set-id exec also clears the parent-death signal. */
+static void commit_exec_creds(struct task *t, const struct load_result *res)
+{
+	struct cred old = t->cred;
+
+	t->dumpable = old.euid == old.uid && old.egid == old.gid &&
+		      !inode_permission(&old, res->exe->inode, MAY_READ);
+	t->cred = res->cred;
+	cred_committed(t, &old);
+	if (res->setid)
+		t->pdeath_signal = 0;
+}
+
 long do_execve(struct task *t, int dirfd, const char *path, char **argv, char **envp, int flags)
 {
 	struct load_result res;
@@ -95,6 +111,7 @@ long do_execve(struct task *t, int dirfd, const char *path, char **argv, char **
 		do_group_exit(t, SIGKILL);
 	}
 	release_old_mm(t);
+	commit_exec_creds(t, &res);
 	platform->ctx_release(t->ctx);
 	t->ctx = ctx;
 	mm_put(t->mm);

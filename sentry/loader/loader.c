@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "platform/platform.h"
+#include "sentry/cred.h"
 #include "sentry/loader.h"
 #include "sentry/mm.h"
 #include "sentry/task.h"
@@ -158,22 +159,6 @@ static void set_comm(char comm[16], struct file *f, const char *filename, bool f
 	snprintf(comm, 16, "%s", name);
 }
 
-/* Credentials the new image runs with (setuid/setgid bits, not on nosuid). */
-static void exec_ids(struct task *t, struct file *f, uint32_t *euid, uint32_t *egid)
-{
-	const struct inode *ino = f->inode;
-	bool nosuid = f->path.mnt && (f->path.mnt->flags & MNT_NOSUID);
-
-	*euid = t->cred.euid;
-	*egid = t->cred.egid;
-	if (nosuid)
-		return;
-	if (ino->mode & S_ISUID)
-		*euid = ino->uid;
-	if ((ino->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
-		*egid = ino->gid;
-}
-
 static int load(struct task *t, struct ldctx *c, struct file *f, const char *filename,
 		char *const envp[], struct load_result *out)
 {
@@ -200,10 +185,12 @@ static int load(struct task *t, struct ldctx *c, struct file *f, const char *fil
 	sa.execfn = filename;
 	sa.exe = &exe;
 	sa.interp_base = interp_base;
-	sa.uid = t->cred.uid;
-	sa.gid = t->cred.gid;
-	exec_ids(t, f, &sa.euid, &sa.egid);
-	sa.secure = sa.euid != t->cred.uid || sa.egid != t->cred.gid;
+	cred_for_exec(t, f->inode, f->path.mnt && (f->path.mnt->flags & MNT_NOSUID), &out->cred,
+		      &sa.secure);
+	sa.uid = out->cred.uid;
+	sa.euid = out->cred.euid;
+	sa.gid = out->cred.gid;
+	sa.egid = out->cred.egid;
 	err = stack_setup(mm, &sa, &rsp);
 	if (err)
 		goto fail;
@@ -214,7 +201,7 @@ static int load(struct task *t, struct ldctx *c, struct file *f, const char *fil
 	out->regs.gp.cs = 0x33;
 	out->regs.gp.ss = 0x2b;
 	out->regs.gp.eflags = 0x202;
-	out->setid = sa.euid != t->cred.euid || sa.egid != t->cred.egid;
+	out->setid = sa.secure;
 	file_get(f);
 	mm->exe = f;
 	file_get(f);
