@@ -37,6 +37,7 @@ int vfs_truncate_inode(struct task *t, struct inode *inode, uint64_t size)
 	if (!inode->iops || !inode->iops->setattr)
 		return -EPERM;
 	ia.mtime = ia.ctime = vfs_now();
+	vfs_kill_priv_attr(t, inode, &ia);   /* set-id bits (vfs/ops.c) */
 	int err = inode->iops->setattr(inode, &ia);
 	if (!err)
 		fsnotify_inode(inode, IN_MODIFY);
@@ -133,7 +134,7 @@ static int create_file(struct task *t, struct path *parent, const char *name, mo
 		return err;
 	if (!dir->iops || !dir->iops->create)
 		return -EACCES;
-	err = dir->iops->create(dir, name, S_IFREG | (mode & 07777 & ~umask), c, &inode);
+	err = dir->iops->create(dir, name, vfs_strip_sgid(c, dir, S_IFREG | (mode & 07777 & ~umask)), c, &inode);
 	if (err)
 		return err;
 	fsnotify_name(dir, name, inode, IN_CREATE, 0);
@@ -240,7 +241,7 @@ static int open_tmpfile(struct task *t, int dirfd, const char *path, int flags, 
 	else if (!di->iops || !di->iops->tmpfile)
 		err = -EOPNOTSUPP;
 	else
-		err = di->iops->tmpfile(di, S_IFREG | (mode & 07777 & ~umask), c, &inode);
+		err = di->iops->tmpfile(di, vfs_strip_sgid(c, di, S_IFREG | (mode & 07777 & ~umask)), c, &inode);
 	if (err) {
 		path_put(&dir);
 		return err;

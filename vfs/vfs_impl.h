@@ -19,6 +19,12 @@ struct statfs;
 bool cred_capable(const struct cred *c, int cap);   /* NULL cred: kernel, all caps */
 bool cred_in_group(const struct cred *c, gid_t gid);
 bool inode_owner_or_capable(const struct cred *c, const struct inode *i);
+/* Set-id bits cleared by an unprivileged write/truncate (vfs/ops.c): the
+ * mode change to add to a truncate's attributes, and the check before a write. */
+void vfs_kill_priv_attr(struct task *t, const struct inode *i, struct iattr *ia);
+int vfs_file_remove_privs(struct file *f);
+/* S_ISGID of a new file in a setgid directory, for a non-member: cleared. */
+mode_t vfs_strip_sgid(const struct cred *c, const struct inode *dir, mode_t mode);
 
 uint64_t vfs_anon_dev(void);             /* st_dev for a new in-memory sb */
 struct timespec vfs_now(void);           /* CLOCK_REALTIME for timestamps */
