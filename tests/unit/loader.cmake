@@ -7,6 +7,7 @@ cvisor_unit_test(loader
   ${CMAKE_CURRENT_LIST_DIR}/test_loader.c
   ${CMAKE_CURRENT_LIST_DIR}/fake_loader_deps.c
   ${CMAKE_SOURCE_DIR}/sentry/kernel/timer.c
+  ${CMAKE_SOURCE_DIR}/sentry/kernel/cred.c
   ${LOADER_SRCS} ${LOADER_MM_SRCS})
 if(NOT LOADER_MM_SRCS)
   target_compile_definitions(unit_loader PRIVATE LOADER_FAKE_MM)
