@@ -1,6 +1,7 @@
 /*
  * `cvisor do [flags] [--] CMD [ARG...]`: run CMD in a fresh sandbox whose
- * root is the host's / served by a gofer process; /tmp is a sandbox tmpfs.
+ * root is the host's / (or --rootfs DIR) served by a gofer process; /tmp is
+ * a sandbox tmpfs.
  * The exit status is the guest's (128+N if killed by N).
  *
  * Root flags (docs/overlay.md):
@@ -9,9 +10,12 @@
  *   --overlay=none|false  the host / read-write: changes reach the host
  *   --overlay2=none
  *   --rootfs-readonly[=true]  the host / read-only, no overlay (EROFS)
+ *   --rootfs=DIR | --rootfs DIR  serve DIR as the root instead of / (the
+ *                         guest starts in /); the root flags apply to it
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +23,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "runsc-cli/cli.h"
 #include "sentry/boot.h"
@@ -26,9 +31,9 @@
 
 extern char **environ;
 
-/* Fork+exec `cvisor gofer` serving / (read-only unless readonly is false)
- * on one end of a socketpair; returns the sentry's end. */
-static int start_gofer(pid_t *pid, bool readonly)
+/* Fork+exec `cvisor gofer` serving root (read-only unless readonly is
+ * false) on one end of a socketpair; returns the sentry's end. */
+static int start_gofer(pid_t *pid, const char *root, bool readonly)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -43,14 +48,15 @@ static int start_gofer(pid_t *pid, bool readonly)
 	if (p == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int fd = dup(sv[1]);   /* without CLOEXEC */
-		char fdarg[32];
+		char fdarg[32], rootarg[PATH_MAX + 8];
 		snprintf(fdarg, sizeof(fdarg), "--fd=%d", fd);
+		snprintf(rootarg, sizeof(rootarg), "--root=%s", root);
 		int devnull = open("/dev/null", O_RDWR);
 		if (devnull >= 0) {
 			dup2(devnull, 0);
 			dup2(devnull, 1);
 		}
-		execl("/proc/self/exe", "cvisor", "gofer", fdarg, "--root=/",
+		execl("/proc/self/exe", "cvisor", "gofer", fdarg, rootarg,
 		      readonly ? "--readonly" : (char *)NULL, (char *)NULL);
 		_exit(127);
 	}
@@ -82,6 +88,7 @@ static int parse_root_flag(const char *a, int *mode)
 int cmd_do(struct global_opts *g, int argc, char **argv)
 {
 	int i = 1, root_mode = VFS_ROOT_OVERLAY, ro_mode = -1;
+	char rootfs[PATH_MAX] = "/";
 	for (; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
@@ -89,6 +96,15 @@ int cmd_do(struct global_opts *g, int argc, char **argv)
 		}
 		if (argv[i][0] != '-')
 			break;
+		if (!strcmp(argv[i], "--rootfs") || !strncmp(argv[i], "--rootfs=", 9)) {
+			const char *dir = argv[i][8] == '=' ? argv[i] + 9 : i + 1 < argc ? argv[++i] : "";
+			struct stat st;
+			if (!realpath(dir, rootfs) || stat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				fprintf(stderr, "cvisor do: --rootfs %s: not a directory\n", dir);
+				return 2;
+			}
+			continue;
+		}
 		int m = -1, r = parse_root_flag(argv[i], &m);
 		if (r < 0) {
 			fprintf(stderr, "cvisor do: bad root flag %s\n", argv[i]);
@@ -114,7 +130,7 @@ int cmd_do(struct global_opts *g, int argc, char **argv)
 	if (ro_mode >= 0)
 		root_mode = ro_mode;
 	pid_t gofer = -1;
-	int gofer_fd = start_gofer(&gofer, root_mode != VFS_ROOT_RW);
+	int gofer_fd = start_gofer(&gofer, rootfs, root_mode != VFS_ROOT_RW);
 	if (gofer_fd < 0) {
 		fprintf(stderr, "cvisor: cannot start the gofer: %s\n", strerror(-gofer_fd));
 		return 125;
@@ -129,7 +145,7 @@ int cmd_do(struct global_opts *g, int argc, char **argv)
 		.gofer_fd = gofer_fd,
 		.root_mode = root_mode,
 		.stdio_fds = { 0, 1, 2 },
-		.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : "/",
+		.cwd = strcmp(rootfs, "/") ? "/" : getcwd(cwd, sizeof(cwd)) ? cwd : "/",
 		.argv = argv + i,
 		.envp = environ,
 	};

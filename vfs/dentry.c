@@ -131,7 +131,7 @@ void path_put(struct path *p)
 	if (p->dentry)
 		dentry_put(p->dentry);
 	if (p->mnt)
-		p->mnt->refs--;       /* mounts live until unmount (not yet supported) */
+		mount_put(p->mnt);
 	p->mnt = NULL;
 	p->dentry = NULL;
 }
@@ -196,4 +196,25 @@ int dentry_lookup_child(struct dentry *dir, const char *name, struct dentry **ou
 	*out = dentry_new(dir, name, inode);
 	inode_put(inode);
 	return *out ? 0 : -ENOMEM;
+}
+
+void dentry_prune(struct dentry *root)
+{
+	struct dentry *d = root;
+	/* Depth first without recursion (a guest may build deep trees); a
+	 * reference on each dentry on the way down keeps the LRU from freeing
+	 * it under us. */
+	for (;;) {
+		if (!list_empty(&d->children)) {
+			d = list_entry(d->children.next, struct dentry, sibling);
+			dentry_get(d);
+			continue;
+		}
+		if (d == root)
+			return;
+		struct dentry *parent = d->parent;
+		dentry_unhash(d);
+		dentry_put(d);
+		d = parent;
+	}
 }

@@ -1,17 +1,25 @@
-/* The mount tree: all mounts in one list, in mount order. */
+/*
+ * The mount tree: all mounts in one list, in mount order, each pointing at
+ * its parent and the dentry it covers. A mount holds one reference for
+ * being in the tree; open files, cwds and roots hold the others, so an
+ * unmounted (detached) mount is freed with its last user, and its
+ * filesystem with its last mount (sb->kill).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include "vfs_impl.h"
 #include "../sentry/kernel.h"
 #include "../sentry/task.h"
 
 static struct list_head all_mounts = LIST_HEAD_INIT(all_mounts);
-static int next_mount_id = 1;
+static int next_mount_id = 1, next_group_id = 1, nr_mounts;
 
-struct mount *mount_new(struct super_block *sb, struct mount *parent, struct dentry *mountpoint,
-			int flags, const char *source)
+/* A mount of sb with root dentry root (its own, not yet in the tree). */
+static struct mount *mount_alloc(struct super_block *sb, struct dentry *root, int flags,
+				 const char *source)
 {
 	struct mount *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -21,22 +29,80 @@ struct mount *mount_new(struct super_block *sb, struct mount *parent, struct den
 		free(m);
 		return NULL;
 	}
-	m->refs = 1;
+	m->refs = 1;                  /* the tree's reference */
 	m->sb = sb;
-	m->root = sb->root;
-	dentry_get(m->root);
-	m->parent = parent ? parent : m;
-	if (parent && mountpoint) {
-		m->mountpoint = mountpoint;
-		dentry_get(mountpoint);
-		mountpoint->mounted++;
-	} else {
-		m->mountpoint = m->root;
-		dentry_get(m->root);
-	}
+	sb->mounts++;
+	m->root = root;
+	dentry_get(root);
+	m->parent = m;
+	m->mountpoint = root;
+	dentry_get(root);
 	m->flags = flags;
 	m->id = next_mount_id++;
+	list_init(&m->link);
+	return m;
+}
+
+/* Put m (self-parented) on mountpoint mp of parent, at the end of the list. */
+static void mount_attach(struct mount *m, struct mount *parent, struct dentry *mp)
+{
+	if (parent != m) {
+		dentry_put(m->mountpoint);
+		m->parent = parent;
+		m->mountpoint = mp;
+		dentry_get(mp);
+		mp->mounted++;
+	}
 	list_add_tail(&m->link, &all_mounts);
+	nr_mounts++;
+}
+
+/* Take m out of the tree: it becomes self-parented (".." at its root stays). */
+static void mount_unhook(struct mount *m)
+{
+	list_del(&m->link);
+	list_init(&m->link);
+	nr_mounts--;
+	if (m->parent != m) {
+		struct dentry *mp = m->mountpoint;
+		mp->mounted--;
+		m->parent = m;
+		m->mountpoint = m->root;
+		dentry_get(m->root);
+		dentry_put(mp);
+	}
+}
+
+static void mount_free(struct mount *m)
+{
+	struct super_block *sb = m->sb;
+	dentry_put(m->root);
+	dentry_put(m->mountpoint);
+	free(m->source);
+	free(m);
+	if (--sb->mounts == 0 && sb->kill)
+		sb->kill(sb);
+}
+
+void mount_put(struct mount *m)
+{
+	m->expiry_mark = false;       /* used since MNT_EXPIRE marked it */
+	mount_put_noexpire(m);
+}
+
+void mount_put_noexpire(struct mount *m)
+{
+	if (--m->refs == 0 && m->detached)
+		mount_free(m);
+}
+
+struct mount *mount_new(struct super_block *sb, struct mount *parent, struct dentry *mountpoint,
+			int flags, const char *source)
+{
+	struct mount *m = mount_alloc(sb, sb->root, flags, source);
+	if (!m)
+		return NULL;
+	mount_attach(m, parent && mountpoint ? parent : m, mountpoint);
 	return m;
 }
 
@@ -118,7 +184,8 @@ size_t mounts_render(char *buf, size_t len)
 		char opts[64];
 		if (path_to_string(&root, &where, mp, PATH_MAX_LEN) < 0)
 			continue;
-		snprintf(opts, sizeof(opts), "%s%s%s%s", m->flags & MNT_RDONLY ? "ro" : "rw",
+		struct path mp_path = { m, m->root };
+		snprintf(opts, sizeof(opts), "%s%s%s%s", path_is_readonly(&mp_path) ? "ro" : "rw",
 			 m->flags & MNT_NOSUID ? ",nosuid" : "", m->flags & MNT_NODEV ? ",nodev" : "",
 			 m->flags & MNT_NOEXEC ? ",noexec" : "");
 		char tail[80];
@@ -175,9 +242,12 @@ void vfs_for_each_mount(const struct path *root, void (*fn)(const struct mount_i
 		if (!mp || !fsroot || path_to_string(&r, &where, mp, PATH_MAX_LEN) < 0 ||
 		    !mount_reachable(&r, m) || path_in_fs(m->root, fsroot, PATH_MAX_LEN) < 0)
 			continue;
-		snprintf(mopts, sizeof(mopts), "%s%s%s%s,relatime", m->flags & MNT_RDONLY ? "ro" : "rw",
+		snprintf(mopts, sizeof(mopts), "%s%s%s%s%s%s%s%s", m->flags & MNT_RDONLY ? "ro" : "rw",
 			 m->flags & MNT_NOSUID ? ",nosuid" : "", m->flags & MNT_NODEV ? ",nodev" : "",
-			 m->flags & MNT_NOEXEC ? ",noexec" : "");
+			 m->flags & MNT_NOEXEC ? ",noexec" : "", m->flags & MNT_NOATIME ? ",noatime" : "",
+			 m->flags & MNT_NODIRATIME ? ",nodiratime" : "",
+			 m->flags & (MNT_NOATIME | MNT_STRICTATIME) ? "" : ",relatime",
+			 m->flags & MNT_NOSYMFOLLOW ? ",nosymfollow" : "");
 		opt[0] = 0;
 		if (m->shared_id)
 			snprintf(opt, sizeof(opt), "shared:%d", m->shared_id);
@@ -198,4 +268,269 @@ void vfs_for_each_mount(const struct path *root, void (*fn)(const struct mount_i
 	}
 	free(mp);
 	free(fsroot);
+}
+
+/* ---- mount(2) / umount2(2) ------------------------------------------------- */
+
+static bool dentry_below(struct dentry *d, struct dentry *top)
+{
+	for (;; d = d->parent) {
+		if (d == top)
+			return true;
+		if (d->parent == d)
+			return false;
+	}
+}
+
+/* Whether m is anc or mounted somewhere below it. */
+static bool mount_below(struct mount *m, struct mount *anc)
+{
+	for (;; m = m->parent) {
+		if (m == anc)
+			return true;
+		if (m->parent == m)
+			return false;
+	}
+}
+
+static bool mount_has_children(struct mount *m)
+{
+	struct list_head *pos;
+	list_for_each(pos, &all_mounts) {
+		struct mount *c = list_entry(pos, struct mount, link);
+		if (c->parent == m && c != m)
+			return true;
+	}
+	return false;
+}
+
+static int check_target(const struct path *at, struct dentry *root)
+{
+	if (at->mnt->detached)
+		return -EINVAL;
+	if (at->dentry->deleted)
+		return -ENOENT;
+	if (S_ISDIR(at->dentry->inode->mode) != S_ISDIR(root->inode->mode))
+		return -ENOTDIR;
+	return nr_mounts >= MOUNT_MAX ? -ENOSPC : 0;
+}
+
+int mount_add(const struct path *at, struct super_block *sb, int flags, const char *source)
+{
+	int err = check_target(at, sb->root);
+	if (err)
+		return err;
+	struct mount *m = mount_alloc(sb, sb->root, flags, source);
+	if (!m)
+		return -ENOMEM;
+	mount_attach(m, at->mnt, at->dentry);
+	return 0;
+}
+
+static struct mount *mount_clone(struct mount *old, struct dentry *root)
+{
+	struct mount *m = mount_alloc(old->sb, root, old->flags, old->source);
+	if (m) {
+		m->shared_id = old->shared_id;
+		m->master_id = old->master_id;
+	}
+	return m;
+}
+
+/* MS_BIND: a new mount of from's filesystem rooted at from's dentry, on
+ * at; with rec, the mounts below from too (except unbindable ones). The
+ * copy is made first and attached last, so binding a tree into itself
+ * copies it once. */
+int mount_bind(const struct path *from, const struct path *at, bool rec)
+{
+	struct mount *src = from->mnt;
+	if (src->unbindable || src->detached)
+		return -EINVAL;
+	int err = check_target(at, from->dentry);
+	if (err)
+		return err;
+	int n = 1, cap = 8;
+	struct { struct mount *src, *copy; } *v = malloc(cap * sizeof(*v));
+	if (!v || !(v[0].copy = mount_clone(src, from->dentry))) {
+		free(v);
+		return -ENOMEM;
+	}
+	v[0].src = src;
+	for (int i = 0; rec && i < n && !err; i++) {
+		struct list_head *pos;
+		list_for_each(pos, &all_mounts) {
+			struct mount *c = list_entry(pos, struct mount, link);
+			if (c->parent != v[i].src || c == v[i].src || c->unbindable ||
+			    !dentry_below(c->mountpoint, v[i].copy->root))
+				continue;
+			if (nr_mounts + n >= MOUNT_MAX) {
+				err = -ENOSPC;
+				break;
+			}
+			if (n == cap) {
+				void *nv = realloc(v, 2 * cap * sizeof(*v));
+				if (!nv) {
+					err = -ENOMEM;
+					break;
+				}
+				v = nv;
+				cap *= 2;
+			}
+			if (!(v[n].copy = mount_clone(c, c->root))) {
+				err = -ENOMEM;
+				break;
+			}
+			v[n].src = c;
+			/* parent and mountpoint for the attach below */
+			v[n].copy->parent = v[i].copy;
+			dentry_put(v[n].copy->mountpoint);
+			v[n].copy->mountpoint = c->mountpoint;
+			dentry_get(c->mountpoint);
+			n++;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		struct mount *m = v[i].copy;
+		if (err) {
+			m->detached = true;
+			m->parent = m;
+			mount_put(m);
+		} else if (i == 0) {
+			mount_attach(m, at->mnt, at->dentry);
+		} else {
+			struct mount *parent = m->parent;
+			struct dentry *mp = m->mountpoint;
+			m->parent = m;
+			m->mountpoint = m->root;      /* mount_attach drops mp's reference */
+			dentry_get(m->root);
+			mount_attach(m, parent, mp);
+			dentry_put(mp);
+		}
+	}
+	free(v);
+	return err;
+}
+
+/* MS_MOVE: the mount whose root is from moves (with its submounts) to at. */
+int mount_move(const struct path *from, const struct path *at)
+{
+	struct mount *m = from->mnt;
+	if (from->dentry != m->root || m->parent == m || m->detached || m->parent->shared_id)
+		return -EINVAL;
+	int err = check_target(at, m->root);
+	if (err)
+		return err;
+	if (mount_below(at->mnt, m))
+		return -ELOOP;
+	mount_unhook(m);
+	mount_attach(m, at->mnt, at->dentry);
+	return 0;
+}
+
+/* Whether c shares its peer group with another mount. */
+static bool has_peers(struct mount *c)
+{
+	struct list_head *pos;
+	list_for_each(pos, &all_mounts) {
+		struct mount *o = list_entry(pos, struct mount, link);
+		if (o != c && c->shared_id && o->shared_id == c->shared_id)
+			return true;
+	}
+	return false;
+}
+
+static void set_propagation(struct mount *c, unsigned long type)
+{
+	switch (type) {
+	case MS_SHARED:
+		if (!c->shared_id)
+			c->shared_id = next_group_id++;
+		c->unbindable = false;
+		break;
+	case MS_SLAVE:
+	case MS_UNBINDABLE:
+		/* a slave of its peers if it has any, else private */
+		if (c->shared_id)
+			c->master_id = has_peers(c) ? c->shared_id : 0;
+		c->shared_id = 0;
+		c->unbindable = type == MS_UNBINDABLE;
+		break;
+	default:
+		c->shared_id = c->master_id = 0;
+		c->unbindable = false;
+	}
+}
+
+void mount_set_propagation(struct mount *m, unsigned long type, bool rec)
+{
+	struct list_head *pos;
+	set_propagation(m, type);
+	if (!rec)
+		return;
+	list_for_each(pos, &all_mounts) {
+		struct mount *c = list_entry(pos, struct mount, link);
+		if (c != m && mount_below(c, m))
+			set_propagation(c, type);
+	}
+}
+
+int mount_umount(struct mount *m, int flags, const struct path *task_root)
+{
+	if (m->parent == m)           /* the sandbox's root mount, or already unmounted */
+		return -EINVAL;
+	if (flags & MNT_EXPIRE) {
+		if (m == task_root->mnt || (flags & (MNT_FORCE | MNT_DETACH)))
+			return -EINVAL;
+		if (m->refs != 2)     /* the tree's and the caller's */
+			return -EBUSY;
+		if (!m->expiry_mark) {
+			m->expiry_mark = true;
+			return -EAGAIN;
+		}
+	}
+	if (!(flags & MNT_DETACH)) {
+		if (m == task_root->mnt) {
+			/* Linux "unmounts" the caller's root by making it read-only */
+			m->sb->flags |= SB_RDONLY;
+			return 0;
+		}
+		if (m->refs > 2 || mount_has_children(m))
+			return -EBUSY;
+	}
+	/* m and everything mounted below it leave the tree; each is freed
+	 * when its last user (open file, cwd) lets go. */
+	for (;;) {
+		struct mount *victim = NULL;
+		struct list_head *pos;
+		list_for_each(pos, &all_mounts) {
+			struct mount *c = list_entry(pos, struct mount, link);
+			if (mount_below(c, m) && !mount_has_children(c)) {
+				victim = c;
+				break;
+			}
+		}
+		if (!victim)
+			break;
+		mount_unhook(victim);
+		victim->detached = true;
+		mount_put_noexpire(victim);
+		if (victim == m)
+			break;
+	}
+	return 0;
+}
+
+/* pivot_root: root (the caller's root mount) moves to put_old, new takes
+ * root's place; the caller has checked Linux's conditions. */
+int mount_pivot(struct mount *root, struct mount *new, const struct path *put_old)
+{
+	struct mount *rparent = root->parent;
+	struct dentry *rmp = root->mountpoint;
+	dentry_get(rmp);
+	mount_unhook(new);
+	mount_unhook(root);
+	mount_attach(root, put_old->mnt, put_old->dentry);
+	mount_attach(new, rparent, rmp);
+	dentry_put(rmp);
+	return 0;
 }

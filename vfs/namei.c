@@ -155,6 +155,8 @@ int nd_follow(struct nameidata *nd, const struct path *dir, struct path *p)
 	}
 	if (!inode->iops || !inode->iops->readlink)
 		return -ENOENT;
+	if (p->mnt && (p->mnt->flags & MNT_NOSYMFOLLOW))
+		return -ELOOP;
 	char *buf = malloc(PATH_MAX_LEN);
 	if (!buf)
 		return -ENOMEM;

@@ -145,6 +145,9 @@ struct super_block {
 	/* Filesystem options for mountinfo (",size=1024k,mode=755"), each with
 	 * a leading comma; NULL: none. */
 	void (*show_options)(struct super_block *sb, char *buf, size_t len);
+	int mounts;               /* mounts of it (mount_new/bind); 0 after the last umount */
+	/* The last mount is gone (umount): free the filesystem. NULL: it stays. */
+	void (*kill)(struct super_block *sb);
 };
 #define SB_RDONLY (1 << 0)
 
@@ -183,6 +186,10 @@ struct dentry {
 #define MNT_NOSUID  (1 << 1)
 #define MNT_NODEV   (1 << 2)
 #define MNT_NOEXEC  (1 << 3)
+#define MNT_NOSYMFOLLOW (1 << 4)
+#define MNT_NOATIME     (1 << 5)
+#define MNT_NODIRATIME  (1 << 6)
+#define MNT_STRICTATIME (1 << 7)   /* neither: relatime */
 
 struct mount {
 	int refs;
@@ -200,6 +207,8 @@ struct mount {
 	int shared_id;                /* peer group when shared, else 0 */
 	int master_id;                /* peer group it is a slave of, else 0 */
 	bool unbindable;
+	bool detached;                /* unmounted; freed with its last reference */
+	bool expiry_mark;             /* umount2 MNT_EXPIRE: unused since marked */
 };
 
 struct file {

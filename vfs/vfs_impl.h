@@ -106,6 +106,24 @@ void flock_release(struct file *f);
 
 /* ---- tmpfs internals reused by devfs ---- */
 struct super_block *tmpfs_new_typed(const char *fstype, uint64_t size_limit);
+/* tmpfs mount options (mount(2) data), Linux's names and syntax. */
+struct tmpfs_opts {
+	unsigned seen;                /* TMPFS_SEEN_* given */
+	uint64_t size, nr_inodes;     /* 0: unlimited (up to the sandbox's caps) */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+};
+#define TMPFS_SEEN_SIZE   1
+#define TMPFS_SEEN_INODES 2
+#define TMPFS_SEEN_MODE   4
+#define TMPFS_SEEN_UID    8
+#define TMPFS_SEEN_GID    16
+/* One "key" or "key=value" option: 0, or -EINVAL (unknown, bad value). */
+int tmpfs_parse_opt(struct tmpfs_opts *o, const char *key, const char *val);
+struct super_block *tmpfs_new_opts(const struct tmpfs_opts *o);
+/* Remount: size and nr_inodes change (-EINVAL below current use). */
+int tmpfs_reconfigure(struct super_block *sb, const struct tmpfs_opts *o);
 
 /* ---- extended attributes (xattr.c): Linux's checks, then the fs hooks ---- */
 #define XATTR_NAME_MAX_LEN 255
@@ -136,6 +154,28 @@ struct mount_info {
  * root are skipped, like Linux. */
 void vfs_for_each_mount(const struct path *root, void (*fn)(const struct mount_info *, void *),
 			void *arg);
+
+/* ---- mount(2) and umount2(2) on the tree (mount.c); the syscall layer
+ * checks privileges and flags. ---- */
+#define MOUNT_MAX 100000           /* Linux's fs.mount-max: then -ENOSPC */
+/* A new mount of sb (its root) on at: -ENOTDIR, -ENOENT (deleted), -ENOSPC. */
+int mount_add(const struct path *at, struct super_block *sb, int flags, const char *source);
+/* MS_BIND (rec: MS_REC) of from onto at; the copy keeps from's flags. */
+int mount_bind(const struct path *from, const struct path *at, bool rec);
+/* MS_MOVE of the mount rooted at from to at. */
+int mount_move(const struct path *from, const struct path *at);
+/* MS_SHARED / MS_SLAVE / MS_PRIVATE / MS_UNBINDABLE, on m (and below, rec). */
+void mount_set_propagation(struct mount *m, unsigned long type, bool rec);
+/* pivot_root: root to put_old, new in root's place (checks are the caller's). */
+int mount_pivot(struct mount *root, struct mount *new, const struct path *put_old);
+/* umount2 of m (the caller holds one reference to it) with MNT_* flags. */
+int mount_umount(struct mount *m, int flags, const struct path *task_root);
+/* Drop a path's reference to a mount; mount_put also clears the
+ * MNT_EXPIRE mark (the mount was used), umount2's own lookup does not. */
+void mount_put(struct mount *m);
+void mount_put_noexpire(struct mount *m);
+/* Free what the dentry cache holds below root (umount of a filesystem). */
+void dentry_prune(struct dentry *root);
 
 /* Mount sb as the root with MNT_* flags, then /tmp, /dev and /proc (init.c). */
 int vfs_init_root(struct super_block *sb, int flags, const char *source);

@@ -10,7 +10,12 @@
 struct tmpfs_sb {
 	uint64_t used;                /* bytes of file data allocated */
 	uint64_t limit;
+	uint64_t inodes, max_inodes;  /* live inodes; more: -ENOSPC */
+	struct tmpfs_opts opts;       /* as mounted, for mountinfo */
+	bool dead;                    /* unmounted: freed with its last inode */
 };
+/* The last inode of a dead tmpfs is gone: free the super block. */
+void tmpfs_inode_gone(struct super_block *sb);
 
 struct tmpfs_dirent {
 	struct list_head link;        /* in the directory, ascending cookie */

@@ -328,6 +328,7 @@ static void tmpfs_evict(struct inode *i)
 	free(n->data);
 	free(n->target);
 	free(n);
+	tmpfs_inode_gone(i->sb);
 }
 
 const struct inode_ops tmpfs_iops = {
