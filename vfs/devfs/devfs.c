@@ -74,6 +74,7 @@ struct super_block *devfs_new(void)
 	static const struct { const char *name; unsigned maj, min; } devs[] = {
 		{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
 		{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+		{ "console", 5, 1 },
 	};
 	static const struct { const char *name, *target; } links[] = {
 		{ "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },

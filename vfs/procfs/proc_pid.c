@@ -219,8 +219,8 @@ static int status_show(const struct proc_node *n, struct proc_buf *b)
 		  c->uid, c->euid, c->suid, c->fsuid, c->gid, c->egid, c->sgid, c->fsgid,
 		  t->files ? t->files->max : 0);
 	for (int i = 0; i < c->ngroups && i < 32; i++)
-		pb_printf(b, "%u ", c->groups[i]);
-	pb_printf(b, "\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", tg ? tg->tgid : t->tid,
+		pb_printf(b, "%s%u", i ? " " : "", c->groups[i]);
+	pb_printf(b, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", tg ? tg->tgid : t->tid,
 		  t->tid, tg ? tg->pgid : 0, tg ? tg->sid : 0);
 	if (t->mm) {
 		mm_stats(t->mm, &ms);
@@ -280,8 +280,7 @@ static int comm_store(const struct proc_node *n, const char *buf, size_t len)
 	if (!current || current->tg != t->tg)
 		return -EINVAL;
 	memcpy(t->comm, buf, k);
-	t->comm[k] = 0;
-	t->comm[strcspn(t->comm, "\n")] = 0;
+	t->comm[k] = 0;          /* a newline stays part of the name, like Linux */
 	return 0;
 }
 

@@ -158,7 +158,7 @@ int proc_oom_adj_show(const struct proc_node *n, struct proc_buf *b)
 	return 0;
 }
 
-/* kstrtoint of the stripped text; outside [-1000, 1000] -EINVAL; going
+/* kstrtoint (base 0) of the stripped text; outside [-1000, 1000] -EINVAL; going
  * below the floor needs CAP_SYS_RESOURCE, which also sets the floor. */
 int proc_oom_adj_store(const struct proc_node *n, const char *ubuf, size_t len)
 {
@@ -181,7 +181,7 @@ int proc_oom_adj_store(const struct proc_node *n, const char *ubuf, size_t len)
 	if (!*p)
 		return -EINVAL;
 	errno = 0;
-	v = strtol(p, &end, 10);
+	v = strtol(p, &end, 0);
 	if (errno || *end || v < OOM_ADJ_MIN || v > OOM_ADJ_MAX)
 		return -EINVAL;
 	if (v < t->tg->oom_score_adj_min && !privileged)
