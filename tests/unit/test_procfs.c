@@ -268,3 +268,127 @@ Test(procfs, stat_of_root_inode)
 	cr_assert_eq(p.dentry->inode->mode, S_IFDIR | 0555);
 	path_put(&p);
 }
+
+Test(procfs, sysctl_set_and_parse)
+{
+	char buf[256];
+	struct file *f;
+
+	cr_assert_eq(proc_sysctl_set("kernel.domainname", "example.org"), 0);
+	cr_assert_gt(slurp("/proc/sys/kernel/domainname", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "example.org\n");
+	cr_assert_str_eq(kernel.domainname, "example.org");
+	cr_assert_eq(proc_sysctl_set("net/core/somaxconn", " 0x40\n"), 0);
+	cr_assert_gt(slurp("/proc/sys/net/core/somaxconn", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "64\n");
+	cr_assert_eq(proc_sysctl_set("kernel.pid_max", "300"), -EINVAL);      /* below 301 */
+	cr_assert_eq(proc_sysctl_set("kernel.pid_max", "65536"), 0);
+	cr_assert_eq(kernel.pid_max, 65536);
+	cr_assert_eq(proc_sysctl_set("kernel.sem", "1 2 3 4"), 0);
+	cr_assert_gt(slurp("/proc/sys/kernel/sem", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "1\t2\t3\t4\n");
+	cr_assert_eq(proc_sysctl_set("fs.pipe-max-size", "5000"), 0);        /* rounded up */
+	cr_assert_gt(slurp("/proc/sys/fs/pipe-max-size", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "8192\n");
+	cr_assert_eq(proc_sysctl_set("vm.mmap_min_addr", "-1"), -EINVAL);
+	cr_assert_eq(proc_sysctl_set("kernel.shmmni", "12abc"), -EINVAL);
+	cr_assert_eq(proc_sysctl_set("kernel.nosuch", "1"), -ENOENT);
+	cr_assert_eq(proc_sysctl_set("kernel", "1"), -ENOENT);
+	cr_assert_eq(proc_sysctl_set("kernel..hostname", "x"), -ENOENT);
+	cr_assert_eq(proc_sysctl_set("kernel.ostype", "BSD"), -EPERM);
+	cr_assert_eq(proc_sysctl_set("kernel.hostname", "from-oci"), 0);
+	cr_assert_str_eq(kernel.hostname, "from-oci");
+	/* the same through a write(2) of the file */
+	cr_assert_eq(vfs_open(current, AT_FDCWD, "/proc/sys/vm/overcommit_memory", O_WRONLY, 0, &f), 0);
+	cr_assert_eq(vfs_write(f, "3", 1, NULL), -EINVAL);
+	cr_assert_eq(vfs_write(f, "2\n", 2, NULL), 2);
+	file_put(f);
+	cr_assert_gt(slurp("/proc/sys/vm/overcommit_memory", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "2\n");
+}
+
+Test(procfs, ns_links)
+{
+	char buf[64];
+	struct path p;
+	struct file *f;
+
+	cr_assert_gt(readlink_at("/proc/self/ns/mnt", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "mnt:[4026531841]");
+	cr_assert_gt(readlink_at("/proc/9/ns/pid_for_children", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "pid:[4026531836]");
+	cr_assert_eq(path_lookup(current, AT_FDCWD, "/proc/9/ns/uts", LOOKUP_FOLLOW, &p), 0);
+	cr_assert_eq(p.dentry->inode->ino, 4026531838u);
+	cr_assert(S_ISREG(p.dentry->inode->mode));
+	path_put(&p);
+	cr_assert_eq(vfs_open(current, AT_FDCWD, "/proc/self/ns/net", O_RDONLY, 0, &f), 0);
+	cr_assert_eq(vfs_read(f, buf, sizeof(buf), NULL), -EINVAL);
+	cr_assert_eq(fd_install(env.t5.files, 0, f, false), 0);
+	file_put(f);
+	cr_assert_gt(readlink_at("/proc/self/fd/0", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "net:[4026531840]");
+	struct names n;
+	cr_assert_eq(list_dir("/proc/5/ns", &n), 0);
+	cr_assert_str_eq(n.all, "|.|..|cgroup|ipc|mnt|net|pid|pid_for_children|time|time_for_children|user|uts|");
+}
+
+Test(procfs, oom_score_adj)
+{
+	char buf[64];
+	struct file *f;
+
+	cr_assert_eq(vfs_open(current, AT_FDCWD, "/proc/9/oom_score_adj", O_WRONLY, 0, &f), 0);
+	cr_assert_eq(vfs_write(f, "-1001", 5, NULL), -EINVAL);
+	cr_assert_eq(vfs_write(f, "x", 1, NULL), -EINVAL);
+	cr_assert_eq(vfs_write(f, " 300\n", 5, NULL), 5);
+	file_put(f);
+	cr_assert_gt(slurp("/proc/9/oom_score_adj", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "300\n");
+	cr_assert_eq(env.tg2.oom_score_adj, 300);
+	cr_assert_gt(slurp("/proc/9/oom_score", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "866\n");             /* (1000 + 300) * 2 / 3 */
+	cr_assert_gt(slurp("/proc/5/oom_score", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "666\n");
+}
+
+Test(procfs, mountinfo_and_sysfs)
+{
+	static char buf[8192];
+
+	cr_assert_gt(slurp("/proc/self/mountinfo", buf, sizeof(buf)), 0);
+	cr_assert(!strncmp(buf, "1 1 ", 4), "%s", buf);
+	cr_assert(strstr(buf, " / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n"), "%s", buf);
+	cr_assert(strstr(buf, " / /sys ro,nosuid,nodev,noexec,relatime - sysfs sysfs ro\n"), "%s", buf);
+	cr_assert_gt(slurp("/sys/devices/system/cpu/online", buf, sizeof(buf)), 0);
+	cr_assert(!strcmp(buf, "0\n") || !strncmp(buf, "0-", 2), "%s", buf);
+	cr_assert_gt(slurp("/sys/devices/system/cpu/cpu0/topology/core_id", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "0\n");
+	cr_assert_gt(slurp("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "always madvise [never]\n");
+	struct names n;
+	cr_assert_eq(list_dir("/sys/fs", &n), 0);
+	cr_assert_str_eq(n.all, "|.|..|cgroup|");
+	struct file *f;
+	cr_assert_eq(vfs_open(current, AT_FDCWD, "/sys/devices/system/cpu/online", O_WRONLY, 0, &f), -EROFS);
+}
+
+Test(procfs, small_files)
+{
+	char buf[256];
+
+	cr_assert_gt(slurp("/proc/self/uid_map", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "         0          0 4294967295\n");
+	static const struct kernel_idmap map[] = { { 0, 100000, 65536 }, { 65536, 1000, 1 } };
+	kernel.cfg.gid_map = map;
+	kernel.cfg.n_gid_map = 2;
+	cr_assert_gt(slurp("/proc/self/gid_map", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "         0     100000      65536\n     65536       1000          1\n");
+	cr_assert_gt(slurp("/proc/self/setgroups", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "allow\n");
+	cr_assert_eq(slurp("/proc/self/loginuid", buf, sizeof(buf)), 10);
+	cr_assert_str_eq(buf, "4294967295");
+	cr_assert_gt(slurp("/proc/self/smaps_rollup", buf, sizeof(buf)), 0);
+	cr_assert(strstr(buf, " [rollup]\nRss:                   0 kB\n"), "%s", buf);
+	cr_assert_gt(slurp("/proc/swaps", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+}
