@@ -368,12 +368,10 @@ static int scm_parse(struct task *t, const uint8_t *buf, size_t len, struct scm 
 				int fd;
 
 				memcpy(&fd, buf + off + sizeof(h) + (size_t)i * sizeof(int), sizeof(fd));
+				/* O_PATH files travel too (Linux's fget_raw) */
 				scm->fds[scm->nfds] = fd_get(t->files, fd);
-				if (!scm->fds[scm->nfds] || (scm->fds[scm->nfds]->flags & O_PATH)) {
-					if (scm->fds[scm->nfds])
-						file_put(scm->fds[scm->nfds]);
+				if (!scm->fds[scm->nfds])
 					return -EBADF;
-				}
 				scm->nfds++;
 			}
 		} else if (h.level == SOL_SOCKET && h.type == SCM_CREDENTIALS) {
