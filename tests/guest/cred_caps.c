@@ -1,5 +1,7 @@
 /* capget/capset (v1/v2/v3 headers, bad versions, EPERM rules), the bounding
  * set (PR_CAPBSET_READ/DROP) and ambient capabilities (PR_CAP_AMBIENT). */
+#include <linux/securebits.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include "creds.h"
 
@@ -169,8 +171,43 @@ static void securebits(void)
 {
 	CHECK(prctl(PR_GET_SECUREBITS, 0, 0, 0, 0) == 0, "no securebits");
 	OK(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
-	CHECK(prctl(PR_GET_SECUREBITS, 0, 0, 0, 0) == 0x10, "SECBIT_KEEP_CAPS");
-	printf("securebits: keepcaps is SECBIT_KEEP_CAPS\n");
+	CHECK(prctl(PR_GET_SECUREBITS, 0, 0, 0, 0) == SECBIT_KEEP_CAPS, "keepcaps is SECBIT_KEEP_CAPS");
+	OK(prctl(PR_SET_SECUREBITS, 0, 0, 0, 0));
+	CHECK(prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0) == 0, "and back");
+	FAILS(prctl(PR_SET_SECUREBITS, 1 << 20, 0, 0, 0), EPERM);   /* unknown bit */
+	OK(prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS | SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0));
+	FAILS(prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), EPERM);
+	FAILS(prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0), EPERM);  /* locked bit */
+	FAILS(prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS, 0, 0, 0), EPERM);         /* unlock */
+	OK(prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS | SECBIT_KEEP_CAPS_LOCKED |
+		 SECBIT_NO_CAP_AMBIENT_RAISE, 0, 0, 0));
+	struct caps c = caps_get();
+	c.inh = BIT(CAP_KILL);
+	OK(caps_set(c));
+	FAILS(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_KILL, 0, 0), EPERM);
+	/* inherited by a child */
+	pid_t p = fork();
+	if (!p)
+		_exit(prctl(PR_GET_SECUREBITS, 0, 0, 0, 0) == (SECBIT_KEEP_CAPS | SECBIT_KEEP_CAPS_LOCKED |
+								 SECBIT_NO_CAP_AMBIENT_RAISE) ? 0 : 1);
+	int st;
+	CHECK(waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0, "fork keeps them");
+	caps_drop_eff(BIT(CAP_SETPCAP));
+	FAILS(prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS | SECBIT_KEEP_CAPS_LOCKED |
+		    SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NOROOT, 0, 0, 0), EPERM);
+	printf("securebits: keepcaps, locks, unknown bits, CAP_SETPCAP, inherited\n");
+}
+
+/* SECBIT_NO_SETUID_FIXUP: uid changes leave the capability sets alone. */
+static void no_setuid_fixup(void)
+{
+	struct caps full = caps_get();
+	OK(prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP, 0, 0, 0));
+	OK(setresuid(1000, 1000, 1000));
+	struct caps c = caps_get();
+	CHECK(c.eff == full.eff && c.perm == full.perm, "caps kept");
+	CHECK(setfsuid(0) == 1000 && caps_get().eff == full.eff, "fsuid too");
+	printf("securebits: NO_SETUID_FIXUP keeps caps across uid changes\n");
 }
 
 int main(void)
@@ -181,5 +218,6 @@ int main(void)
 	in_child(bounding);
 	in_child(ambient);
 	in_child(securebits);
+	in_child(no_setuid_fixup);
 	return 0;
 }

@@ -3,7 +3,7 @@
  * child. Like Linux: the ids change, root's capabilities come with euid 0,
  * AT_SECURE is set, and none of it happens under PR_SET_NO_NEW_PRIVS. */
 #include <fcntl.h>
-#include <stdbool.h>
+#include <linux/securebits.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -26,7 +26,9 @@ static int show(void)
 	return 0;
 }
 
-static void run(const char *what, uid_t uid, uid_t euid, bool nnp, const char *prog)
+enum { NONE, NNP, NOROOT };
+
+static void run(const char *what, uid_t uid, uid_t euid, int how, const char *prog)
 {
 	fflush(stdout);
 	pid_t p = fork();
@@ -34,9 +36,9 @@ static void run(const char *what, uid_t uid, uid_t euid, bool nnp, const char *p
 	if (!p) {
 		OK(setgroups(0, NULL));
 		OK(setresgid(1000, 1000, 1000));
-		OK(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
+		OK(prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS | (how == NOROOT ? SECBIT_NOROOT : 0), 0, 0, 0));
 		OK(setresuid(uid, euid, euid));
-		if (nnp)
+		if (how == NNP)
 			OK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
 		printf("%s\n", what);
 		fflush(stdout);
@@ -72,19 +74,21 @@ int main(int argc, char **argv)
 	OK(chmod(top, 0755));
 
 	copy_self("plain", 0, 0, 0755);
-	run("plain program as 1000:", 1000, 1000, false, helper);
-	run("plain program as root, keepcaps:", 0, 0, false, helper);
+	run("plain program as 1000:", 1000, 1000, NONE, helper);
+	run("plain program as root:", 0, 0, NONE, helper);
+	run("plain program as root with SECBIT_NOROOT:", 0, 0, NOROOT, helper);
 	copy_self("suid0", 0, 0, 04755);
-	run("setuid-root as 1000:", 1000, 1000, false, helper);
-	run("setuid-root as 1000 with no_new_privs:", 1000, 1000, true, helper);
-	run("setuid-root as ruid 1000 euid 0 with no_new_privs:", 1000, 0, true, helper);
+	run("setuid-root as 1000:", 1000, 1000, NONE, helper);
+	run("setuid-root as 1000 with no_new_privs:", 1000, 1000, NNP, helper);
+	run("setuid-root as 1000 with SECBIT_NOROOT:", 1000, 1000, NOROOT, helper);
+	run("setuid-root as ruid 1000 euid 0 with no_new_privs:", 1000, 0, NNP, helper);
 	copy_self("suid2000", 2000, 0, 04755);
-	run("setuid-2000 as 1000:", 1000, 1000, false, helper);
-	run("setuid-2000 as root:", 0, 0, false, helper);
+	run("setuid-2000 as 1000:", 1000, 1000, NONE, helper);
+	run("setuid-2000 as root:", 0, 0, NONE, helper);
 	copy_self("sgid3000", 0, 3000, 02755);
-	run("setgid-3000 as 1000:", 1000, 1000, false, helper);
+	run("setgid-3000 as 1000:", 1000, 1000, NONE, helper);
 	copy_self("sgid_nox", 0, 3000, 02745);
-	run("setgid without group x as 1000:", 1000, 1000, false, helper);
+	run("setgid without group x as 1000:", 1000, 1000, NONE, helper);
 	rm_tree(top);
 	return 0;
 }
