@@ -109,6 +109,10 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 			ret = -EBADF;
 			break;
 		}
+		ret = -EPERM;   /* O_NOATIME: the owner or CAP_FOWNER only */
+		if ((arg & O_NOATIME) && !(f->flags & O_NOATIME) && f->inode &&
+		    !inode_owner_or_capable(&t->cred, f->inode))
+			break;
 		f->flags = (f->flags & ~SETFL_MASK) | ((int)arg & SETFL_MASK);
 		ret = 0;
 		break;

@@ -81,6 +81,8 @@ int vfs_do_open(struct task *t, const struct path *p, int flags, bool created, s
 		if (err)
 			return err;
 	}
+	if ((flags & O_NOATIME) && !inode_owner_or_capable(c, inode))
+		return -EPERM;   /* owner or CAP_FOWNER (Linux may_open) */
 	if ((mask & MAY_WRITE) && path_is_readonly(p) &&
 	    (S_ISREG(inode->mode) || S_ISDIR(inode->mode)))
 		return -EROFS;
