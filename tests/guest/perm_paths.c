@@ -88,6 +88,10 @@ static void opens(void)
 	fd = open(P("other_rw"), O_RDWR);
 	CHECK(fd >= 0, "others rw");
 	close(fd);
+	FAILS(open(P("r644"), O_RDONLY | O_NOATIME), EPERM);  /* owner only */
+	fd = open(P("r644"), O_RDONLY);
+	FAILS(fcntl(fd, F_SETFL, O_NOATIME), EPERM);
+	close(fd);
 	/* O_PATH needs only search permission on the path */
 	fd = open(P("r600"), O_PATH);
 	CHECK(fd >= 0, "O_PATH of an unreadable file");
@@ -104,6 +108,11 @@ static void own_dir(void)
 	OK(stat(P("mine/f"), &st));
 	CHECK(st.st_uid == 1000 && st.st_gid == 1000, "owner %u:%u", st.st_uid, st.st_gid);
 	OK(chmod(P("mine/f"), 0600));
+	fd = open(P("mine/f"), O_RDONLY | O_NOATIME);
+	CHECK(fd >= 0, "O_NOATIME on own file");
+	OK(fcntl(fd, F_SETFL, 0));
+	OK(fcntl(fd, F_SETFL, O_NOATIME));
+	close(fd);
 	FAILS(chmod(P("r644"), 0666), EPERM);
 	FAILS(chown(P("mine/f"), 0, -1), EPERM);
 	OK(chown(P("mine/f"), 1000, -1));                /* to itself: allowed */
