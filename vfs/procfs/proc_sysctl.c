@@ -217,9 +217,15 @@ static void put_uuid(struct proc_buf *b, const uint8_t u[16])
 		  u[12], u[13], u[14], u[15]);
 }
 
+/* The boot's random bytes shown as a version 4 UUID, like Linux's. */
 static int boot_id_show(const struct proc_node *n, struct proc_buf *b)
 {
-	put_uuid(b, kernel.boot_id);
+	uint8_t u[16];
+
+	memcpy(u, kernel.boot_id, sizeof(u));
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+	put_uuid(b, u);
 	return 0;
 }
 
