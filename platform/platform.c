@@ -7,7 +7,7 @@ bool platform_patching_enabled = true;
 
 const struct platform_ops *platform_lookup(const char *name)
 {
-	static const struct platform_ops *const all[] = { &platform_ptrace, &platform_seccomp };
+	static const struct platform_ops *const all[] = { &platform_ptrace, &platform_seccomp, &platform_notify };
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (strcmp(all[i]->name, name) == 0)
 			return all[i];

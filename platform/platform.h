@@ -96,10 +96,18 @@ struct platform_ops {
 	int (*map)(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot, uint64_t file_off);
 	int (*unmap)(struct platform_ctx *via, uint64_t addr, uint64_t len);
 	int (*protect)(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot);
+
+	/* Optional (NULL: every event's registers are exact). A platform whose
+	 * syscall events carry only the syscall's own registers (nr, args, rip)
+	 * fills in the rest from the host thread, keeping what the kernel
+	 * changed. Owner only; called before the kernel reads other registers
+	 * (signal frames). */
+	int (*sync_regs)(struct platform_ctx *ctx, struct arch_regs *regs);
 };
 
 extern const struct platform_ops platform_ptrace;
 extern const struct platform_ops platform_seccomp;
+extern const struct platform_ops platform_notify;
 
 /* --systrap-patching (default true): platforms that can rewrite trapped
  * syscall sites into direct calls do so only when this is set. */

@@ -33,6 +33,7 @@ static void usage(FILE *f)
 		"\n"
 		"global flags (also accepted after `do`):\n"
 		"  --platform=seccomp|ptrace  how guest syscalls are captured (default seccomp)\n"
+		"  --platform=notify  seccomp user notifications + ptrace (a second capture path)\n"
 		"  --systrap-patching=true|false  rewrite trapped syscall sites (seccomp; default true)\n"
 		"  --strace            print every guest syscall with decoded arguments\n"
 		"  --debug             sentry debug messages on stderr\n"

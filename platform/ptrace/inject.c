@@ -10,49 +10,18 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "ptrace_impl.h"
-
-#define EFLAGS_IF 0x200
+#include "../ptrace_util.h"
 
 long ptrace_inject(struct platform_ctx *ctx, const char *entry, const char *done,
 		   long nr, const uint64_t args[6])
 {
-	struct user_regs_struct r = ctx->regs;
-	r.rax = (uint64_t)nr;
-	r.orig_rax = (uint64_t)-1;
-	r.rdi = args[0];
-	r.rsi = args[1];
-	r.rdx = args[2];
-	r.r10 = args[3];
-	r.r8 = args[4];
-	r.r9 = args[5];
-	r.rip = STUB_ADDR(entry);
-	r.eflags = EFLAGS_IF;           /* in particular no TF left by the guest */
-	r.cs = USER_CS;
-	r.ss = USER_SS;
-	if (ptrace(PTRACE_SETREGS, ctx->tid, 0, &r) < 0 ||
-	    ptrace(PTRACE_CONT, ctx->tid, 0, 0) < 0)
-		return -errno;
-	for (;;) {
-		int st;
-		int w = ptrace_wait(ctx->tid, &st, 0);
-		if (w < 0)
-			return w;
-		if (WIFEXITED(st) || WIFSIGNALED(st)) {
-			ptrace_mark_dead(ctx);
-			return -ESRCH;
-		}
-		if (WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0) {
-			if (ptrace(PTRACE_GETREGS, ctx->tid, 0, &r) < 0)
-				return -errno;
-			return r.rip == STUB_ADDR(done) ? (long)r.rax : -EFAULT;
-		}
-		/* ctx_interrupt's SIGSTOP (or any other signal): swallow it and
-		 * remember that the next switch must report an interrupt. */
-		if (WSTOPSIG(st) == SIGSTOP && (st >> 16) == 0)
-			ctx->interrupted = true;
-		if (ptrace(PTRACE_CONT, ctx->tid, 0, 0) < 0)
-			return -errno;
-	}
+	bool sigstop = false, reaped = false;
+	long r = ptrace_util_inject(ctx->tid, &ctx->regs, entry, done, nr, args, &sigstop, &reaped);
+	if (sigstop)
+		ctx->interrupted = true;
+	if (reaped)
+		ptrace_mark_dead(ctx);
+	return r;
 }
 
 /* [addr, addr+len) must stay below the stub. */

@@ -269,6 +269,8 @@ int sigframe_setup(struct task *t, int sig, const struct k_sigaction *ka,
 	/* x86-64 has no vDSO sigreturn stub fallback: SA_RESTORER is required. */
 	if (!(ka->flags & KSA_RESTORER))
 		return -EFAULT;
+	if (platform->sync_regs && platform->sync_regs(t->ctx, &t->regs) < 0)
+		return -EFAULT;
 
 	uint64_t sp = r->rsp;
 	bool nested = on_sig_stack(t, sp), entering = false;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <termios.h>
 #include "sentry/sandbox.h"
@@ -84,6 +85,19 @@ static const int prctls[] = { PR_SET_PDEATHSIG };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The notify platform: its owners answer and receive stub notifications
+ * (the listeners are created inside the stubs, which never carry this filter). */
+static const unsigned long notify_ioctls[] = { SECCOMP_IOCTL_NOTIF_RECV, SECCOMP_IOCTL_NOTIF_SEND };
+
+static int allow_notify(scmp_filter_ctx ctx)
+{
+	int err = 0;
+	for (size_t i = 0; i < N(notify_ioctls) && !err; i++)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, notify_ioctls[i]));
+	return err;
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 /* Sanitizer builds only: LeakSanitizer's exit check (a tracer clone that
  * ptraces the threads and reads /proc/self) and ASan's reports. */
@@ -147,6 +161,8 @@ int sandbox_lockdown(const char *platform_name)
 	int err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (!err)
 		err = build(ctx);
+	if (!err && strcmp(platform_name, "notify") == 0)
+		err = allow_notify(ctx);
 	if (!err)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);

@@ -11,4 +11,9 @@ cvisor_unit_test(platform_ptrace
   ${CMAKE_SOURCE_DIR}/platform/seccomp/mem.c
   ${CMAKE_SOURCE_DIR}/platform/seccomp/filter.c
   ${CMAKE_SOURCE_DIR}/platform/seccomp/stub.S
+  ${CMAKE_SOURCE_DIR}/platform/ptrace_util.c
+  ${CMAKE_SOURCE_DIR}/platform/notify/notify.c
+  ${CMAKE_SOURCE_DIR}/platform/notify/switch.c
+  ${CMAKE_SOURCE_DIR}/platform/notify/filter.c
+  ${CMAKE_SOURCE_DIR}/platform/notify/wake.c
   ${CMAKE_SOURCE_DIR}/sentry/arch.c)

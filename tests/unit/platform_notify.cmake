@@ -1,0 +1,9 @@
+cvisor_unit_test(platform_notify
+  ${CMAKE_SOURCE_DIR}/tests/unit/test_platform_notify.c
+  ${CMAKE_SOURCE_DIR}/platform/ptrace_util.c
+  ${CMAKE_SOURCE_DIR}/platform/ptrace/stub.S
+  ${CMAKE_SOURCE_DIR}/platform/notify/notify.c
+  ${CMAKE_SOURCE_DIR}/platform/notify/switch.c
+  ${CMAKE_SOURCE_DIR}/platform/notify/filter.c
+  ${CMAKE_SOURCE_DIR}/platform/notify/wake.c
+  ${CMAKE_SOURCE_DIR}/sentry/arch.c)
