@@ -21,9 +21,6 @@
 #define CAP_SYS_ADMIN  21
 #define MOUNT_PAGE 4096
 
-/* procfs helper's sysfs, when it exists (weak: ENODEV until then). */
-struct super_block *sysfs_new(void) __attribute__((weak));
-
 /* Flags mount(2) takes per mount; the rest are per filesystem or ignored. */
 static int mnt_flags_of(unsigned long f)
 {
@@ -76,27 +73,21 @@ static struct super_block *dev_sb(void)
 	return shared_sb(&sb, devfs_new);
 }
 
-static bool has_sysfs(void)
-{
-	return sysfs_new != NULL;
-}
-
 struct fs_type {
 	const char *name;
 	struct super_block *(*shared)(void);   /* NULL: tmpfs, a new one per mount */
-	bool (*present)(void);                 /* NULL: always */
 };
 
 static const struct fs_type *find_type(const char *name)
 {
 	static const struct fs_type types[] = {
-		{ "tmpfs", NULL, NULL },
-		{ "proc", proc_sb, NULL },
-		{ "sysfs", sys_sb, has_sysfs },
-		{ "devtmpfs", dev_sb, NULL },
+		{ "tmpfs", NULL },
+		{ "proc", proc_sb },
+		{ "sysfs", sys_sb },
+		{ "devtmpfs", dev_sb },
 	};
 	for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++)
-		if (!strcmp(types[k].name, name) && (!types[k].present || types[k].present()))
+		if (!strcmp(types[k].name, name))
 			return &types[k];
 	return NULL;
 }

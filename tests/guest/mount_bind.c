@@ -11,6 +11,7 @@
 #include "guest.h"
 
 #define PROC_SUPER_MAGIC 0x9fa0
+#define SYSFS_MAGIC 0x62656572
 
 static char base[64];
 
@@ -135,6 +136,13 @@ int main(void)
 	CHECK(readlink(at("e/self"), link, sizeof(link) - 1) > 0 && !strcmp(link, want), "self %s", link);
 	CHECK(umount2(at("e"), 0) == 0, "umount proc");
 	printf("proc: mounted, self is us\n");
+
+	/* sysfs: one super block, so a second mount right on top is EBUSY */
+	CHECK(mount("sysfs", at("e"), "sysfs", MS_RDONLY, NULL) == 0, "sysfs");
+	CHECK(statfs(at("e"), &sf) == 0 && sf.f_type == SYSFS_MAGIC, "sysfs magic");
+	CHECK(mount("sysfs", at("e"), "sysfs", MS_RDONLY, NULL) == -1 && errno == EBUSY, "sysfs twice");
+	CHECK(umount2(at("e"), 0) == 0, "umount sysfs");
+	printf("sysfs: mounted, EBUSY on itself\n");
 
 	CHECK(umount2(at("a/sub"), 0) == 0, "umount a/sub");
 	CHECK(umount2(base, 0) == 0, "umount base");
