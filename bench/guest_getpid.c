@@ -10,7 +10,9 @@ static long raw_getpid(void)
 {
 	long ret;
 
-	__asm__ volatile("syscall" : "=a"(ret) : "a"((long)SYS_getpid) : "rcx", "r11", "memory");
+	/* Spelled out: the `mov $nr,%eax; syscall` shape of libc's wrappers
+	 * (a register-to-register mov would not be patched). */
+	__asm__ volatile("mov %1, %%eax\n\tsyscall" : "=a"(ret) : "i"(SYS_getpid) : "rcx", "r11", "memory");
 	return ret;
 }
 

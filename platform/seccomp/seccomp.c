@@ -29,6 +29,9 @@ _Static_assert(sizeof(struct sc_ctl) == SC_CTL_SIZE, "control page layout");
 _Static_assert(__builtin_offsetof(struct sc_ctl, req_ret) == SC_CTL_REQ_RET, "control page layout");
 _Static_assert(__builtin_offsetof(struct sc_ctl, uctx) == SC_CTL_UCTX, "control page layout");
 _Static_assert(__builtin_offsetof(struct sc_ctl, req_r12) == SC_CTL_REQ_R12, "control page layout");
+_Static_assert(__builtin_offsetof(struct sc_ctl, site) == SC_CTL_SITE, "control page layout");
+_Static_assert(SC_CTL_SIZE <= SC_CTL_PREGS && SC_CTL_PIRET + 40 <= SC_CTL_PSTACK - 64, "control page layout");
+_Static_assert(SC_PTAB_END <= SC_GUEST_MIN && SC_GUEST_MIN == GUEST_MIN_ADDR, "patch table below the guest");
 
 #define HWCAP2_FSGSBASE_ (1 << 1)
 
@@ -93,6 +96,30 @@ static int cpus_usable(void)
 	return CPU_COUNT(&sc_cpus);
 }
 
+/* The table patched sites jump through (see stub_layout.h), mapped here
+ * for the zygote to inherit: entry k's address at SC_PTAB_ADDR + 8k. It
+ * sits below GUEST_MIN_ADDR, where no guest mapping ever goes; a host
+ * whose vm.mmap_min_addr is above it gets no patching. */
+static bool patch_table_map(void)
+{
+	size_t len = SC_PTAB_END - SC_PTAB_ADDR;
+	uint64_t *t = mmap((void *)SC_PTAB_ADDR, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (t == MAP_FAILED)
+		return false;
+	if (t != (uint64_t *)SC_PTAB_ADDR) {
+		munmap(t, len);
+		return false;
+	}
+	for (int k = 0; k < SC_MAX_SITES; k++)
+		t[k] = SC_STUB_ADDR(sc_stub_patch_entries) + (uint64_t)k * SC_ENTRY_SIZE;
+	if (mprotect(t, len, PROT_READ) < 0) {
+		munmap(t, len);
+		return false;
+	}
+	return true;
+}
+
 static int sc_init(int memfile_fd)
 {
 	size_t len = (size_t)(sc_stub_text_end - sc_stub_start);
@@ -121,7 +148,12 @@ static int sc_init(int memfile_fd)
 		return err;
 	if (mprotect(p, STUB_SIZE, PROT_READ | PROT_EXEC) < 0)
 		return -errno;
-	return spawn_root(&zygote);
+	bool table = sc_fsgsbase && patch_table_map();
+	err = spawn_root(&zygote);
+	if (table)
+		munmap((void *)SC_PTAB_ADDR, SC_PTAB_END - SC_PTAB_ADDR);   /* the zygote has it */
+	sc_patching = table && !err && platform_patching_enabled;
+	return err;
 }
 
 /* ---- address spaces and their slots -------------------------------------- */
@@ -147,6 +179,7 @@ static void as_put(struct platform_as *as)
 			slot_file_free(as->slots[i].gidx);
 	}
 	free(as->slots);
+	sc_sites_free(as);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
 }
@@ -389,6 +422,7 @@ static int sc_as_new(struct platform_ctx *from, struct platform_as **as, struct 
 		return -ENOMEM;
 	int err;
 	if (from) {
+		sc_sites_inherit(nas, from->as);
 		err = clone_from(from, nas, true, ctx);
 	} else if (!zygote) {
 		err = -EINVAL;   /* init() first */

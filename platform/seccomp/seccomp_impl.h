@@ -25,6 +25,14 @@ struct sc_ctl {
 	volatile uint64_t req_args[6];
 	volatile uint64_t req_r12, req_r13, req_r14;
 	volatile uint64_t req_ret;
+	volatile uint32_t site;         /* patched stop: site index */
+	volatile uint32_t pflags;       /* SC_PF_* */
+};
+
+/* A patched call site of an address space: `mov $nr,%eax; syscall` at addr. */
+struct sc_site {
+	uint64_t addr;
+	uint32_t nr;
 };
 
 /* One slot of an address space: its file range and the sentry's mapping. */
@@ -39,6 +47,13 @@ struct platform_as {
 	pthread_mutex_t lock;           /* slots */
 	struct sc_slot *slots;
 	int nslots;
+	/* Patched sites (index = entry of the stub text): written under lock,
+	 * nsites published last, read without lock by decoders. */
+	struct sc_site *sites;          /* SC_MAX_SITES, NULL until the first */
+	_Atomic int nsites;
+	/* Sites found unpatchable, so they are not examined again. */
+	uint64_t rejected[64];
+	unsigned nrejected;
 };
 
 struct platform_ctx {
@@ -54,7 +69,11 @@ struct platform_ctx {
 	uint64_t slot_addr;             /* the slot's address in the stub */
 	/* The current signal frame (validated offsets into the slot). */
 	uint32_t uc_off, fp_off;
-	bool stopped;                   /* in the handler with a valid frame */
+	bool stopped;                   /* in the handler with a valid frame, or patched */
+	bool patched_stop;              /* stopped through a patched site: no frame */
+	bool fp_saved;                  /* patched stop: FPU state is at SC_PFP_OFF */
+	uint64_t patch_rip;             /* last syscall trapped here: try to patch it */
+	uint32_t patch_nr;
 	uint64_t fs_base, gs_base;      /* last known (no FSGSBASE: tracked) */
 	unsigned spin;                  /* adaptive spin budget of the sentry, cycles */
 	bool spin_mode;                 /* see handoff.c */
@@ -66,6 +85,7 @@ struct platform_ctx {
 /* Labels of stub.S. */
 extern const char sc_stub_start[], sc_stub_text_end[], sc_stub_root[], sc_stub_ready[];
 extern const char sc_stub_handler[], sc_stub_restorer[];
+extern const char sc_stub_patch_entries[], sc_stub_patch_entries_end[], sc_stub_patch_trap[];
 #define SC_STUB_ADDR(sym) (STUB_BASE + (uint64_t)((sym) - sc_stub_start))
 
 /* Spin budgets in TSC cycles (about 2.6 GHz here): the stub's is fixed, the
@@ -114,6 +134,23 @@ int sc_set_fpstate(struct platform_ctx *ctx, const struct arch_fpstate *fp);
 void sc_copy_fpstate(struct platform_ctx *from, struct platform_ctx *ctx);
 /* Is the current frame the stub's "ready" trap? */
 bool sc_frame_is_ready(struct platform_ctx *ctx);
+
+/* patch.c: may a syscall trapped at rip (after the insn) be patched? Its
+ * site is then examined by sc_patch_hook before the next run. */
+extern bool sc_patching;        /* platform_patching_enabled && possible */
+void sc_patch_note(struct platform_ctx *ctx, uint64_t rip, uint32_t nr, uint64_t eflags);
+/* Set by the sentry side (patch_mm.c, absent from unit tests): examine and
+ * rewrite ctx->patch_rip; takes the kernel lock itself. */
+extern void (*sc_patch_hook)(struct platform_ctx *ctx);
+/* The site table: index of (addr, nr), added if new; -1 when full. */
+int sc_site_add(struct platform_as *as, uint64_t addr, uint32_t nr);
+void sc_reject(struct platform_as *as, uint64_t rip);
+/* Copy from's sites into a new address space (fork copies patched text). */
+void sc_sites_inherit(struct platform_as *as, struct platform_as *from);
+void sc_sites_free(struct platform_as *as);
+/* The patched site whose `syscall` was at rip - 2, if any (as the
+ * unpatched bytes would run: a thread stopped between mov and syscall). */
+const struct sc_site *sc_site_at_syscall(struct platform_as *as, uint64_t syscall_addr);
 
 /* mem.c */
 int sc_map(struct platform_ctx *via, uint64_t addr, uint64_t len, int prot, uint64_t file_off);

@@ -32,10 +32,28 @@
 #define ARCH_SET_GS_    0x1001
 #define ARCH_SET_FS_    0x1002
 
+/* munmap [0, SC_PTAB_ADDR) and [SC_PTAB_END, STUB_BASE = %rbx), using no
+ * stack: rax = 0 or -errno. */
+.macro UNMAP_GUEST
+	mov $NR_munmap, %eax
+	xor %edi, %edi
+	mov $SC_PTAB_ADDR, %esi
+	syscall
+	test %rax, %rax
+	jnz 1f
+	mov $NR_munmap, %eax
+	mov $SC_PTAB_END, %edi
+	mov %rbx, %rsi
+	sub %rdi, %rsi
+	syscall
+1:
+.endm
+
 	.section .rodata.cvisor_sc_stub, "a", @progbits
 	.balign 64
 	.globl sc_stub_start, sc_stub_text_end, sc_stub_root, sc_stub_ready
 	.globl sc_stub_handler, sc_stub_restorer
+	.globl sc_stub_patch_entries, sc_stub_patch_entries_end, sc_stub_patch_trap
 
 sc_stub_start:
 .Lstart:
@@ -67,12 +85,14 @@ sc_stub_root:
 	test %rax, %rax
 	jnz .Ldie
 	lea .Lstart(%rip), %rbx       /* STUB_BASE */
-	mov $NR_munmap, %eax          /* munmap(0, STUB_BASE) */
-	xor %edi, %edi
-	mov %rbx, %rsi
-	syscall
+	UNMAP_GUEST                   /* all but the patch table, if any */
 	test %rax, %rax
 	jnz .Ldie
+	mov $NR_mseal, %eax           /* the table: error ignored (absent, or no mseal) */
+	mov $SC_PTAB_ADDR, %edi
+	mov $(SC_PTAB_END - SC_PTAB_ADDR), %esi
+	xor %edx, %edx
+	syscall
 	mov $NR_munmap, %eax          /* munmap(STUB_BASE + size, rest) */
 	lea SC_CODE_SIZE(%rbx), %rdi
 	movabs $SC_TASK_TOP, %rsi
@@ -131,10 +151,7 @@ sc_stub_root:
 	test %r14, %r14
 	jz .Lthread
 	lea .Lstart(%rip), %rbx
-	mov $NR_munmap, %eax
-	xor %edi, %edi
-	mov %rbx, %rsi
-	syscall
+	UNMAP_GUEST
 	test %rax, %rax
 	jnz .Ldie
 	mov $NR_munmap, %eax
@@ -198,18 +215,26 @@ sc_stub_ready:
  * to the sentry and wait for its answer (run, or execute a request). The
  * sentry edits the ucontext and fpstate in place (the slot is shared). */
 sc_stub_handler:
-	mov %rsp, %rbx
+	cmp $SC_INTR_SIG, %edi        /* an interrupt inside stub code (a patched */
+	jne 1f                        /* site's path): the sentry gets the thread */
+	mov 168(%rdx), %rax           /* at its next stop anyway (uc_mcontext.rip) */
+	lea .Lstart(%rip), %rcx
+	sub %rcx, %rax
+	cmp $SC_CODE_SIZE, %rax
+	jae 1f
+	ret
+1:	mov %rsp, %rbx
 	and $-SC_SLOT_SIZE, %rbx      /* control page of this slot */
 	mov %edi, SC_CTL_SIGNO(%rbx)
 	mov %rsi, SC_CTL_INFO(%rbx)
 	mov %rdx, SC_CTL_UCTX(%rbx)
 	testl $SC_FL_FSGSBASE, SC_CTL_FLAGS(%rbx)
-	jz 1f
+	jz 2f
 	rdfsbase %rax
 	mov %rax, SC_CTL_FS(%rbx)
 	rdgsbase %rax
 	mov %rax, SC_CTL_GS(%rbx)
-1:	mov $SC_ST_EVENT, %r15d
+2:	mov $SC_ST_EVENT, %r15d
 /* Post state r15d, wake the sentry if it sleeps, wait for a new state. */
 .Lpost:
 	mov %r15d, %eax
@@ -256,7 +281,15 @@ sc_stub_handler:
 	je .Lreq
 	cmp $SC_ST_CLONE, %eax
 	je .Lclone
+	cmp $SC_ST_FPSAVE, %eax
+	je .Lfpsave
 	jmp .Lpost                    /* garbage: post again, keep waiting */
+.Lfpsave:
+	mov $-1, %eax
+	mov $-1, %edx
+	xsave64 SC_PFP_OFF(%rbx)
+	mov $SC_ST_DONE, %r15d
+	jmp .Lpost
 .Lresume:
 	testl $SC_FL_FSGSBASE, SC_CTL_FLAGS(%rbx)
 	jz 5f
@@ -309,6 +342,105 @@ sc_stub_restorer:
 	mov $NR_rt_sigreturn, %eax
 	syscall
 	ud2
+
+/* Patched call sites. Site k jumps (through the table at SC_PTAB_ADDR) to
+ * entry k, which keeps k in %ecx: rax, rcx and r11 are dead at a syscall
+ * (nr, return rip, rflags). With %gs on the thread's slot (the sentry sets
+ * it there while the guest's own gs base is 0) the registers go to the
+ * control page, the thread switches to its stub stack (the guest stack and
+ * its red zone are never touched) and enters the handoff with a return
+ * address that resumes through sc_stub_patch_resume. Otherwise (a guest
+ * using %gs) it traps at sc_stub_patch_trap, a SIGILL the sentry turns
+ * into the same syscall. No FPU/vector register is touched on the way. */
+	.balign SC_ENTRY_SIZE
+sc_stub_patch_entries:
+	.set .Lk, 0
+	.rept SC_MAX_SITES
+	mov $.Lk, %ecx
+	jmp sc_stub_patched
+	.balign SC_ENTRY_SIZE, 0xcc
+	.set .Lk, .Lk + 1
+	.endr
+sc_stub_patch_entries_end:
+
+sc_stub_patched:
+	rdgsbase %r11
+	lahf                          /* guest arithmetic flags: ah, al = OF */
+	seto %al
+	cmp .Lslots_lo(%rip), %r11
+	jb .Lpatch_trap
+	cmp .Lslots_hi(%rip), %r11
+	jae .Lpatch_trap
+	test $(SC_SLOT_SIZE - 1), %r11d
+	jnz .Lpatch_trap
+	mov %rsp, SC_CTL_PIRET+24(%r11)
+	lea SC_CTL_PSTACK(%r11), %rsp
+	add $0x7f, %al                /* OF back, then the rest */
+	sahf
+	pushfq
+	pop SC_CTL_PIRET+16(%r11)
+	mov %ecx, SC_CTL_SITE(%r11)
+	mov %r8, SC_CTL_PREGS+0(%r11)
+	mov %r9, SC_CTL_PREGS+8(%r11)
+	mov %r10, SC_CTL_PREGS+16(%r11)
+	mov %r12, SC_CTL_PREGS+32(%r11)
+	mov %r13, SC_CTL_PREGS+40(%r11)
+	mov %r14, SC_CTL_PREGS+48(%r11)
+	mov %r15, SC_CTL_PREGS+56(%r11)
+	mov %rdi, SC_CTL_PREGS+64(%r11)
+	mov %rsi, SC_CTL_PREGS+72(%r11)
+	mov %rbp, SC_CTL_PREGS+80(%r11)
+	mov %rbx, SC_CTL_PREGS+88(%r11)
+	mov %rdx, SC_CTL_PREGS+96(%r11)
+	mov %r11, %rbx
+	movl $0, SC_CTL_SIGNO(%rbx)   /* 0: a patched stop */
+	rdfsbase %rax
+	mov %rax, SC_CTL_FS(%rbx)
+	mov %rbx, SC_CTL_GS(%rbx)
+	lea sc_stub_patch_resume(%rip), %rax
+	push %rax                     /* .Lresume returns there */
+	mov $SC_ST_EVENT, %r15d
+	jmp .Lpost
+.Lpatch_trap:
+	add $0x7f, %al
+	sahf
+sc_stub_patch_trap:
+	ud2
+
+/* RUN after a patched stop (rbx = control page): the sentry's registers,
+ * then iretq (rip, rflags and rsp at once, TF included). */
+sc_stub_patch_resume:
+	testl $SC_PF_FPRESTORE, SC_CTL_PFLAGS(%rbx)
+	jz 1f
+	movl $0, SC_CTL_PFLAGS(%rbx)
+	mov $-1, %eax
+	mov $-1, %edx
+	xrstor64 SC_PFP_OFF(%rbx)
+1:	movq $0x33, SC_CTL_PIRET+8(%rbx)
+	movq $0x2b, SC_CTL_PIRET+32(%rbx)
+	mov SC_CTL_PREGS+0(%rbx), %r8
+	mov SC_CTL_PREGS+8(%rbx), %r9
+	mov SC_CTL_PREGS+16(%rbx), %r10
+	mov SC_CTL_PREGS+24(%rbx), %r11
+	mov SC_CTL_PREGS+32(%rbx), %r12
+	mov SC_CTL_PREGS+40(%rbx), %r13
+	mov SC_CTL_PREGS+48(%rbx), %r14
+	mov SC_CTL_PREGS+56(%rbx), %r15
+	mov SC_CTL_PREGS+64(%rbx), %rdi
+	mov SC_CTL_PREGS+72(%rbx), %rsi
+	mov SC_CTL_PREGS+80(%rbx), %rbp
+	mov SC_CTL_PREGS+96(%rbx), %rdx
+	mov SC_CTL_PREGS+104(%rbx), %rax
+	mov SC_CTL_PREGS+112(%rbx), %rcx
+	lea SC_CTL_PIRET(%rbx), %rsp
+	mov SC_CTL_PREGS+88(%rbx), %rbx
+	iretq
+
+	.balign 8
+.Lslots_lo:
+	.quad SC_SLOTS_BASE
+.Lslots_hi:
+	.quad SC_SLOTS_BASE + SC_SLOTS_SIZE
 
 /* Signals handled by sc_stub_handler, 0-terminated. */
 .Lsignals:

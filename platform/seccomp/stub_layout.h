@@ -38,7 +38,21 @@
 #define SC_CTL_REQ_R13   120  /* u64 clone request: child slot file offset */
 #define SC_CTL_REQ_R14   128  /* u64 clone request: 1 = new address space */
 #define SC_CTL_REQ_RET   136  /* u64 request result */
-#define SC_CTL_SIZE      144
+#define SC_CTL_SITE      144  /* u32 patched stop: index of the site */
+#define SC_CTL_PFLAGS    148  /* u32 SC_PF_*, set by the sentry */
+#define SC_CTL_SIZE      152
+
+/* A thread stopped through a patched call site (no signal frame) keeps
+ * its registers here: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx (the
+ * kernel sigcontext order), then an iretq frame (rip, cs, rflags, rsp, ss).
+ * Its stack while waiting tops at SC_CTL_PSTACK; its FPU state stays in the
+ * CPU until the sentry asks for it (SC_ST_FPSAVE: xsave64 into the slot at
+ * SC_PFP_OFF, the bottom of the altstack). */
+#define SC_CTL_PREGS     256
+#define SC_CTL_PIRET     376
+#define SC_CTL_PSTACK    1024
+#define SC_PFP_OFF       SC_PAGE
+#define SC_PF_FPRESTORE  1    /* xrstor64 SC_PFP_OFF before resuming */
 
 #define SC_FL_FSGSBASE   1    /* rd/wrfsbase, rd/wrgsbase are usable */
 #define SC_FL_SETFSGS    2    /* no FSGSBASE: arch_prctl fs/gs on resume */
@@ -49,6 +63,17 @@
 #define SC_ST_REQ        3    /* run the syscall in REQ_NR/REQ_ARGS */
 #define SC_ST_DONE       4    /* request done, REQ_RET holds the result */
 #define SC_ST_CLONE      5    /* run clone; the child starts a new stub thread */
+#define SC_ST_FPSAVE     6    /* patched stop: xsave64 the FPU state, post DONE */
+
+/* Call-site patching (patch.c). A patched site is `jmp *SC_PTAB_ADDR+8k`
+ * (ff 24 25 abs32, as long as the `mov $nr,%eax; syscall` it replaces);
+ * the table below GUEST_MIN_ADDR holds the address of entry k of the stub
+ * text, which records k and enters the handoff. */
+#define SC_PTAB_ADDR     0x1000
+#define SC_MAX_SITES     1024             /* per address space */
+#define SC_PTAB_END      (SC_PTAB_ADDR + 8 * SC_MAX_SITES)
+#define SC_ENTRY_SIZE    16
+#define SC_GUEST_MIN     0x10000          /* == GUEST_MIN_ADDR */
 
 /* ctx_interrupt's signal (SIGRTMAX): the guest can never send host signals. */
 #define SC_INTR_SIG      64

@@ -25,6 +25,7 @@
 #define MXCSR_OFF 24
 #define XSAVE_HDR_SIZE 64
 #define SYS_SECCOMP_CODE 1
+#define X86_EFLAGS_NT 0x4000   /* iretq in 64-bit mode faults with it */
 
 /* The kernel's x86-64 struct ucontext up to uc_sigmask. */
 struct k_sigcontext {
@@ -135,21 +136,80 @@ static bool fault_signal(int sig)
 	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP;
 }
 
-/* Turn the validated frame into an event and the guest registers. */
-static void decode(struct platform_ctx *ctx, struct k_ucontext *uc, struct arch_regs *regs,
-		   struct platform_event *ev)
+/* fs/gs base as the stub read them; a gs base on the thread's own slot is
+ * the one the sentry set for patched sites while the guest's is 0. */
+static void load_bases(struct platform_ctx *ctx, struct user_regs_struct *r)
 {
-	struct user_regs_struct *r = &regs->gp;
-	to_user_regs(&uc->mc, r);
 	if (sc_fsgsbase) {
 		ctx->fs_base = ctx->ctl->fs;
-		ctx->gs_base = ctx->ctl->gs;
+		uint64_t gs = ctx->ctl->gs;
+		ctx->gs_base = gs == ctx->slot_addr ? 0 : gs;
 	}
 	r->fs_base = ctx->fs_base;
 	r->gs_base = ctx->gs_base;
+}
+
+/* The gs base the stub thread runs with. */
+static uint64_t host_gs(struct platform_ctx *ctx, uint64_t guest_gs)
+{
+	return guest_gs == 0 && sc_patching ? ctx->slot_addr : guest_gs;
+}
+
+/* What Linux would report for `syscall` (number nr) of the site at addr. */
+static void site_syscall(struct user_regs_struct *r, uint64_t addr, uint64_t nr,
+			 struct platform_event *ev)
+{
+	r->rip = addr + 7;
+	r->rcx = r->rip;
+	r->r11 = r->eflags;
+	r->orig_rax = nr;
+	r->rax = (uint64_t)-ENOSYS;
+	*ev = (struct platform_event){ .kind = PEV_SYSCALL };
+}
+
+static const struct sc_site *site(struct platform_ctx *ctx, uint64_t k)
+{
+	int n = atomic_load_explicit(&ctx->as->nsites, memory_order_acquire);
+	return k < (uint64_t)n ? &ctx->as->sites[k] : NULL;
+}
+
+/* Signals the stub's patched-site code raises on the way of a syscall:
+ * the guest-%gs trap (SIGILL at sc_stub_patch_trap, rcx = k), a
+ * single-step trap on entry k (TF set), a thread that was between the
+ * replaced mov and syscall (the `00 00` left there faults on page 0). */
+static bool patched_signal(struct platform_ctx *ctx, uint32_t sig, const struct k_siginfo *si,
+			   struct user_regs_struct *r, struct platform_event *ev)
+{
+	uint64_t entries = SC_STUB_ADDR(sc_stub_patch_entries);
+	uint64_t entries_end = SC_STUB_ADDR(sc_stub_patch_entries_end);
+	const struct sc_site *s;
+	if (sig == SIGILL && r->rip == SC_STUB_ADDR(sc_stub_patch_trap) &&
+	    (s = site(ctx, r->rcx & 0xffffffffu))) {
+		site_syscall(r, s->addr, s->nr, ev);
+		return true;
+	}
+	if (sig == SIGTRAP && r->rip >= entries && r->rip < entries_end &&
+	    (r->rip - entries) % SC_ENTRY_SIZE == 0 &&
+	    (s = site(ctx, (r->rip - entries) / SC_ENTRY_SIZE))) {
+		site_syscall(r, s->addr, s->nr, ev);
+		return true;
+	}
+	if (sig == SIGSEGV && si->addr < SC_PTAB_ADDR && (s = sc_site_at_syscall(ctx->as, r->rip))) {
+		site_syscall(r, s->addr, r->rax, ev);
+		return true;
+	}
+	return false;
+}
+
+/* Turn the validated frame into an event and the guest registers. */
+static void decode(struct platform_ctx *ctx, struct k_ucontext *uc, struct arch_regs *regs,
+		   struct platform_event *ev, uint32_t sig)
+{
+	struct user_regs_struct *r = &regs->gp;
+	to_user_regs(&uc->mc, r);
+	load_bases(ctx, r);
 
 	struct k_siginfo si;
-	uint32_t sig = ctx->ctl->signo;
 	*ev = (struct platform_event){ .kind = PEV_INTERRUPT };
 	if (!read_info(ctx, &si) || (uint32_t)si.signo != sig)
 		return;   /* a forged event: harmless as an interrupt */
@@ -166,8 +226,12 @@ static void decode(struct platform_ctx *ctx, struct k_ucontext *uc, struct arch_
 		ev->kind = PEV_SYSCALL;
 		r->orig_rax = uc->mc.rax;
 		r->rax = (uint64_t)-ENOSYS;
+		sc_patch_note(ctx, r->rip, (uint32_t)r->orig_rax, r->eflags);
 		return;
 	}
+	if (fault_signal((int)sig) && si.code > 0 && atomic_load(&ctx->as->nsites) > 0 &&
+	    patched_signal(ctx, sig, &si, r, ev))
+		return;
 	if (fault_signal((int)sig) && si.code > 0) {
 		ev->kind = PEV_FAULT;
 		ev->signo = (int)sig;
@@ -177,6 +241,41 @@ static void decode(struct platform_ctx *ctx, struct k_ucontext *uc, struct arch_
 			ev->access = (uc->mc.err & PF_INSTR) ? PROT_EXEC
 				   : (uc->mc.err & PF_WRITE) ? PROT_WRITE : PROT_READ;
 	}
+}
+
+/* A stop through a patched site: the registers the stub saved in the
+ * control page, the site's number and address from the sentry's table. */
+static bool decode_patched(struct platform_ctx *ctx, struct arch_regs *regs,
+			   struct platform_event *ev)
+{
+	const struct sc_site *s = site(ctx, ctx->ctl->site);
+	if (!s)
+		return false;   /* no such site: forged */
+	uint64_t g[15], iret[5];
+	memcpy(g, ctx->slot + SC_CTL_PREGS, sizeof(g));
+	memcpy(iret, ctx->slot + SC_CTL_PIRET, sizeof(iret));
+	struct user_regs_struct *r = &regs->gp;
+	*r = (struct user_regs_struct){
+		.r8 = g[0], .r9 = g[1], .r10 = g[2], .r12 = g[4], .r13 = g[5], .r14 = g[6],
+		.r15 = g[7], .rdi = g[8], .rsi = g[9], .rbp = g[10], .rbx = g[11], .rdx = g[12],
+		.eflags = iret[2], .rsp = iret[3], .cs = USER_CS, .ss = USER_SS,
+	};
+	load_bases(ctx, r);
+	site_syscall(r, s->addr, s->nr, ev);
+	ctx->patched_stop = true;
+	ctx->fp_saved = false;
+	ctx->stopped = true;
+	return true;
+}
+
+/* Registers for the resume of a patched stop (sc_stub_patch_resume). */
+static void put_patched(struct platform_ctx *ctx, const struct user_regs_struct *r)
+{
+	const uint64_t g[15] = { r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
+				 r->rdi, r->rsi, r->rbp, r->rbx, r->rdx, r->rax, r->rcx };
+	const uint64_t iret[5] = { r->rip, USER_CS, r->eflags & ~X86_EFLAGS_NT, r->rsp, USER_SS };
+	memcpy(ctx->slot + SC_CTL_PREGS, g, sizeof(g));
+	memcpy(ctx->slot + SC_CTL_PIRET, iret, sizeof(iret));
 }
 
 int sc_switch(struct platform_ctx *ctx, struct arch_regs *regs, struct platform_event *ev)
@@ -194,23 +293,32 @@ int sc_switch(struct platform_ctx *ctx, struct arch_regs *regs, struct platform_
 	if (!canonical(r->fs_base) || !canonical(r->gs_base))
 		return -EIO;
 
+	if (ctx->patch_rip) {
+		if (sc_patch_hook)
+			sc_patch_hook(ctx);
+		ctx->patch_rip = 0;
+	}
 	atomic_store(&ctx->running, true);
 	if (atomic_exchange(&ctx->interrupted, false)) {
 		atomic_store(&ctx->running, false);
 		return 0;
 	}
-	/* Registers into the frame; the altstack and mask are ours, always. */
 	struct k_ucontext uc;
-	memcpy(&uc, frame(ctx), sizeof(uc));
-	from_user_regs(r, &uc.mc);
-	uc.mc.fpstate = ctx->slot_addr + ctx->fp_off;
-	uc.uc_flags = UC_FLAGS_KERNEL;
-	uc.uc_link = 0;
-	uc.ss_sp = ctx->slot_addr + SC_PAGE;
-	uc.ss_flags = 0;
-	uc.ss_size = SC_SLOT_SIZE - SC_PAGE;
-	uc.uc_sigmask = 0;   /* SIGSYS and the fault signals never blocked */
-	memcpy(frame(ctx), &uc, sizeof(uc));
+	if (ctx->patched_stop) {
+		put_patched(ctx, r);
+	} else {
+		/* Registers into the frame; the altstack and mask are ours, always. */
+		memcpy(&uc, frame(ctx), sizeof(uc));
+		from_user_regs(r, &uc.mc);
+		uc.mc.fpstate = ctx->slot_addr + ctx->fp_off;
+		uc.uc_flags = UC_FLAGS_KERNEL;
+		uc.uc_link = 0;
+		uc.ss_sp = ctx->slot_addr + SC_PAGE;
+		uc.ss_flags = 0;
+		uc.ss_size = SC_SLOT_SIZE - SC_PAGE;
+		uc.uc_sigmask = 0;   /* SIGSYS and the fault signals never blocked */
+		memcpy(frame(ctx), &uc, sizeof(uc));
+	}
 
 	struct sc_ctl *c = ctx->ctl;
 	uint32_t flags = sc_fsgsbase ? SC_FL_FSGSBASE : 0;
@@ -218,19 +326,27 @@ int sc_switch(struct platform_ctx *ctx, struct arch_regs *regs, struct platform_
 		flags |= SC_FL_SETFSGS;
 	c->flags = flags;
 	c->fs = r->fs_base;
-	c->gs = r->gs_base;
+	c->gs = host_gs(ctx, r->gs_base);
 	ctx->fs_base = r->fs_base;
 	ctx->gs_base = r->gs_base;
 
 	err = sc_handoff(ctx, SC_ST_RUN);
 	atomic_store(&ctx->running, false);
-	if (err || atomic_load(&c->state) != SC_ST_EVENT || !sc_load_frame(ctx)) {
+	uint32_t sig = c->signo;
+	bool ok = !err && atomic_load(&c->state) == SC_ST_EVENT;
+	if (ok && sig == 0) {
+		ok = decode_patched(ctx, regs, ev);
+		if (ok)
+			return 0;
+	}
+	if (!ok || !sc_load_frame(ctx)) {
 		sc_reap(ctx, true);   /* dead, or inconsistent: kill it */
 		ev->kind = PEV_DEAD;
 		return 0;
 	}
+	ctx->patched_stop = false;
 	memcpy(&uc, frame(ctx), sizeof(uc));
-	decode(ctx, &uc, regs, ev);
+	decode(ctx, &uc, regs, ev, sig);
 	if (ev->kind == PEV_INTERRUPT)
 		atomic_store(&ctx->interrupted, false);
 	return 0;
@@ -243,6 +359,23 @@ void sc_interrupt(struct platform_ctx *ctx)
 		syscall(SYS_tgkill, ctx->tid, ctx->tid, SC_INTR_SIG);
 }
 
+/* A patched stop left the FPU state in the CPU: have the stub save it. */
+static int patched_fp(struct platform_ctx *ctx)
+{
+	if (!ctx->patched_stop || ctx->fp_saved)
+		return 0;
+	memset(ctx->slot + SC_PFP_OFF + FXSAVE_SIZE, 0, XSAVE_HDR_SIZE);
+	int err = sc_handoff(ctx, SC_ST_FPSAVE);
+	if (err || atomic_load(&ctx->ctl->state) != SC_ST_DONE) {
+		sc_reap(ctx, true);
+		return -ESRCH;
+	}
+	ctx->stopped = true;
+	ctx->fp_saved = true;
+	ctx->fp_off = SC_PFP_OFF;
+	return 0;
+}
+
 int sc_get_fpstate(struct platform_ctx *ctx, struct arch_fpstate *fp)
 {
 	int err = sc_own(ctx);
@@ -250,6 +383,8 @@ int sc_get_fpstate(struct platform_ctx *ctx, struct arch_fpstate *fp)
 		return err;
 	if (!ctx->stopped)
 		return -ESRCH;
+	if ((err = patched_fp(ctx)))
+		return err;
 	memcpy(fp->buf, ctx->slot + ctx->fp_off, fp_size());
 	fp->valid = true;
 	return 0;
@@ -293,13 +428,19 @@ int sc_set_fpstate(struct platform_ctx *ctx, const struct arch_fpstate *fp)
 		return -ESRCH;
 	if (!fp_image_ok(fp->buf))
 		return -EINVAL;
+	if (ctx->patched_stop) {
+		/* xrstor64 on the way back (sc_stub_patch_resume). */
+		ctx->fp_off = SC_PFP_OFF;
+		ctx->fp_saved = true;
+		ctx->ctl->pflags = SC_PF_FPRESTORE;
+	}
 	fp_put(ctx, fp->buf);
 	return 0;
 }
 
 void sc_copy_fpstate(struct platform_ctx *from, struct platform_ctx *ctx)
 {
-	if (!from->stopped || !ctx->stopped)
+	if (!from->stopped || !ctx->stopped || patched_fp(from))
 		return;
 	struct arch_fpstate tmp;
 	arch_fpstate_init(&tmp);

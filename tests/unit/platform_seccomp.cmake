@@ -10,6 +10,7 @@ cvisor_unit_test(platform_seccomp
   ${CMAKE_SOURCE_DIR}/platform/seccomp/switch.c
   ${CMAKE_SOURCE_DIR}/platform/seccomp/mem.c
   ${CMAKE_SOURCE_DIR}/platform/seccomp/filter.c
+  ${CMAKE_SOURCE_DIR}/platform/seccomp/patch.c
   ${CMAKE_SOURCE_DIR}/platform/seccomp/stub.S
   ${CMAKE_SOURCE_DIR}/platform/ptrace_util.c
   ${CMAKE_SOURCE_DIR}/platform/notify/notify.c
