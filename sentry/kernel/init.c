@@ -32,6 +32,8 @@ static void default_rlimits(struct rlimit *rl)
 	rl[RLIMIT_SIGPENDING] = (struct rlimit){ 4096, 4096 };
 	rl[RLIMIT_MEMLOCK] = (struct rlimit){ 8 << 20, 8 << 20 };
 	rl[RLIMIT_MSGQUEUE] = (struct rlimit){ 819200, 819200 };
+	rl[RLIMIT_NICE] = (struct rlimit){ 0, 0 };     /* Linux's INIT_RLIMITS */
+	rl[RLIMIT_RTPRIO] = (struct rlimit){ 0, 0 };
 }
 
 static void root_cred(struct cred *c, uint32_t uid, uint32_t gid)
