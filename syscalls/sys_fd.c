@@ -6,6 +6,7 @@
 #include "../vfs/vfs_impl.h"
 #include "../vfs/lock.h"
 #include "../vfs/memfd.h"
+#include "../sentry/mm.h"
 #include "../sentry/task.h"
 
 #ifndef CLOSE_RANGE_UNSHARE
@@ -54,6 +55,26 @@ long sys_dup3(struct task *t, const struct syscall_args *a)
 	return do_dup3(t, (int)a->a[0], (int)a->a[1], flags);
 }
 
+/* F_GETOWN_EX/F_SETOWN_EX (glibc's fcntl(F_GETOWN) uses them): the owner
+ * is kept as F_SETOWN's int, a thread owner is recorded as its id. */
+static long owner_ex(struct task *t, struct file *f, int cmd, uint64_t arg)
+{
+	struct f_owner_ex ex;
+	if (cmd == F_GETOWN_EX) {
+		ex.type = f->owner < 0 ? F_OWNER_PGRP : F_OWNER_PID;
+		ex.pid = f->owner < 0 ? -f->owner : f->owner;
+		return copy_to_user(t->mm, arg, &ex, sizeof(ex)) ? -EFAULT : 0;
+	}
+	if (copy_from_user(t->mm, &ex, arg, sizeof(ex)))
+		return -EFAULT;
+	if (ex.type != F_OWNER_TID && ex.type != F_OWNER_PID && ex.type != F_OWNER_PGRP)
+		return -EINVAL;
+	if (ex.pid < 0)
+		return -EINVAL;
+	f->owner = ex.type == F_OWNER_PGRP ? -ex.pid : ex.pid;
+	return 0;
+}
+
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
 long sys_fcntl(struct task *t, const struct syscall_args *a)
@@ -82,6 +103,10 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 	case F_SETOWN:
 		f->owner = (int)arg;
 		ret = 0;
+		break;
+	case F_GETOWN_EX:
+	case F_SETOWN_EX:
+		ret = owner_ex(t, f, cmd, arg);
 		break;
 	case F_ADD_SEALS:
 	case F_GET_SEALS:
@@ -118,12 +143,13 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 		break;
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:
-		/* Pipes answer these through their ioctl op (same command numbers). */
-		ret = -EINVAL;
+		/* Pipes answer these through their ioctl op (same command numbers);
+		 * anything else is "not a pipe": -EBADF like Linux. */
+		ret = -EBADF;
 		if (f->inode && S_ISFIFO(f->inode->mode) && f->fops && f->fops->ioctl) {
 			ret = f->fops->ioctl(f, (unsigned)cmd, arg);
 			if (ret == -ENOTTY)
-				ret = -EINVAL;
+				ret = -EBADF;
 		}
 		break;
 	default:

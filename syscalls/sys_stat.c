@@ -5,10 +5,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include "syscall.h"
 #include "../vfs/vfs_impl.h"
+#include "../vfs/tmpfs/tmpfs.h"
 #include "../sentry/mm.h"
 #include "../sentry/task.h"
 
@@ -18,6 +20,18 @@
 #ifndef STATX__RESERVED
 #define STATX__RESERVED 0x80000000U
 #endif
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x4000U
+#endif
+#ifndef STATX_ATTR_DAX
+#define STATX_ATTR_DAX 0x00200000
+#endif
+#define ST_VALID 0x0020          /* f_flags filled in (Linux 2.6.36+) */
+#ifndef ST_NOSYMFOLLOW
+#define ST_NOSYMFOLLOW 0x2000
+#endif
+/* Linux numbers unique mount ids from 2^31 up, apart from the old ids */
+#define MNT_ID_UNIQUE_BASE (1ULL << 31)
 
 /* The inode named by (dirfd, path, AT_* flags), with a reference; the path
  * too when it has one (p->mnt NULL for anonymous files). */
@@ -115,6 +129,56 @@ long sys_newfstatat(struct task *t, const struct syscall_args *a)
 	return stat_common(t, (int)a->a[0], a->a[1], fl, a->a[2]);
 }
 
+static struct statx_timestamp sx_time(struct timespec ts)
+{
+	return (struct statx_timestamp){ ts.tv_sec, (uint32_t)ts.tv_nsec, 0 };
+}
+
+/* What statx reports: the basic stats (as stat does), the mount id, btime
+ * when asked for and known, and the attributes the VFS knows: MOUNT_ROOT,
+ * plus the inode flags tmpfs supports in the mask (none is ever set). */
+static void fill_statx(struct inode *i, const struct path *p, uint32_t want, struct statx *sx)
+{
+	struct stat st;
+	vfs_getattr(i, &st);
+	memset(sx, 0, sizeof(*sx));
+	sx->stx_mask = STATX_BASIC_STATS;
+	sx->stx_blksize = (uint32_t)st.st_blksize;
+	sx->stx_nlink = (uint32_t)st.st_nlink;
+	sx->stx_uid = st.st_uid;
+	sx->stx_gid = st.st_gid;
+	sx->stx_mode = (uint16_t)st.st_mode;
+	sx->stx_ino = st.st_ino;
+	sx->stx_size = (uint64_t)st.st_size;
+	sx->stx_blocks = (uint64_t)st.st_blocks;
+	sx->stx_atime = sx_time(st.st_atim);
+	sx->stx_mtime = sx_time(st.st_mtim);
+	sx->stx_ctime = sx_time(st.st_ctim);
+	if ((want & STATX_BTIME) && (i->btime.tv_sec || i->btime.tv_nsec)) {
+		sx->stx_mask |= STATX_BTIME;
+		sx->stx_btime = sx_time(i->btime);
+	}
+	sx->stx_rdev_major = major(st.st_rdev);
+	sx->stx_rdev_minor = minor(st.st_rdev);
+	sx->stx_dev_major = major(st.st_dev);
+	sx->stx_dev_minor = minor(st.st_dev);
+	sx->stx_attributes_mask = STATX_ATTR_AUTOMOUNT | STATX_ATTR_MOUNT_ROOT | STATX_ATTR_DAX;
+	if (i->iops == &tmpfs_iops)
+		sx->stx_attributes_mask |= STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND | STATX_ATTR_NODUMP;
+	if (p->mnt) {
+		/* Linux 6.8: asking for the unique id returns it instead of the old one */
+		if (want & STATX_MNT_ID_UNIQUE) {
+			sx->stx_mask |= STATX_MNT_ID_UNIQUE;
+			sx->stx_mnt_id = MNT_ID_UNIQUE_BASE + (uint64_t)p->mnt->id;
+		} else {
+			sx->stx_mask |= STATX_MNT_ID;
+			sx->stx_mnt_id = (uint64_t)p->mnt->id;
+		}
+		if (p->dentry == p->mnt->root)
+			sx->stx_attributes |= STATX_ATTR_MOUNT_ROOT;
+	}
+}
+
 long sys_statx(struct task *t, const struct syscall_args *a)
 {
 	int fl = (int)a->a[2];
@@ -131,28 +195,7 @@ long sys_statx(struct task *t, const struct syscall_args *a)
 	if (err)
 		return err;
 	vfs_revalidate(i);
-	memset(&sx, 0, sizeof(sx));
-	sx.stx_mask = STATX_BASIC_STATS;
-	sx.stx_blksize = 4096;
-	sx.stx_nlink = (uint32_t)i->nlink;
-	sx.stx_uid = i->uid;
-	sx.stx_gid = i->gid;
-	sx.stx_mode = (uint16_t)i->mode;
-	sx.stx_ino = i->ino;
-	sx.stx_size = i->size;
-	sx.stx_blocks = i->blocks;
-	sx.stx_atime = (struct statx_timestamp){ i->atime.tv_sec, (uint32_t)i->atime.tv_nsec, 0 };
-	sx.stx_mtime = (struct statx_timestamp){ i->mtime.tv_sec, (uint32_t)i->mtime.tv_nsec, 0 };
-	sx.stx_ctime = (struct statx_timestamp){ i->ctime.tv_sec, (uint32_t)i->ctime.tv_nsec, 0 };
-	if (i->btime.tv_sec || i->btime.tv_nsec) {
-		sx.stx_mask |= STATX_BTIME;
-		sx.stx_btime = (struct statx_timestamp){ i->btime.tv_sec, (uint32_t)i->btime.tv_nsec, 0 };
-	}
-	sx.stx_rdev_major = major(i->rdev);
-	sx.stx_rdev_minor = minor(i->rdev);
-	uint64_t dev = i->sb ? i->sb->dev : 0;
-	sx.stx_dev_major = major(dev);
-	sx.stx_dev_minor = minor(dev);
+	fill_statx(i, &p, mask, &sx);
 	inode_put(i);
 	path_put(&p);
 	return copy_to_user(t->mm, a->a[4], &sx, sizeof(sx)) ? -EFAULT : 0;
@@ -258,13 +301,40 @@ long sys_faccessat2(struct task *t, const struct syscall_args *a)
 	return do_access(t, (int)a->a[0], a->a[1], (int)a->a[2], (int)a->a[3]);
 }
 
-static long put_statfs(struct task *t, struct inode *i, uint64_t ubuf)
+/* f_flags: ST_VALID and the mount's flags (Linux's calculate_f_flags). */
+static long mount_st_flags(const struct path *p)
+{
+	long fl = ST_VALID;
+	if (!p->mnt)
+		return fl;
+	int m = p->mnt->flags;
+	if (path_is_readonly(p))
+		fl |= ST_RDONLY;
+	if (m & MNT_NOSUID)
+		fl |= ST_NOSUID;
+	if (m & MNT_NODEV)
+		fl |= ST_NODEV;
+	if (m & MNT_NOEXEC)
+		fl |= ST_NOEXEC;
+	if (m & MNT_NOATIME)
+		fl |= ST_NOATIME;
+	if (m & MNT_NODIRATIME)
+		fl |= ST_NODIRATIME;
+	if (!(m & (MNT_NOATIME | MNT_STRICTATIME)))
+		fl |= ST_RELATIME;
+	if (m & MNT_NOSYMFOLLOW)
+		fl |= ST_NOSYMFOLLOW;
+	return fl;
+}
+
+static long put_statfs(struct task *t, struct inode *i, const struct path *p, uint64_t ubuf)
 {
 	struct statfs st;
 	long err = vfs_statfs(i, &st);
-	if (!err && copy_to_user(t->mm, ubuf, &st, sizeof(st)))
-		err = -EFAULT;
-	return err;
+	if (err)
+		return err;
+	st.f_flags = mount_st_flags(p);
+	return copy_to_user(t->mm, ubuf, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
 long sys_statfs(struct task *t, const struct syscall_args *a)
@@ -274,7 +344,7 @@ long sys_statfs(struct task *t, const struct syscall_args *a)
 	long err = resolve(t, AT_FDCWD, a->a[0], 0, &i, &p);
 	if (err)
 		return err;
-	err = put_statfs(t, i, a->a[1]);
+	err = put_statfs(t, i, &p, a->a[1]);
 	inode_put(i);
 	path_put(&p);
 	return err;
@@ -285,7 +355,7 @@ long sys_fstatfs(struct task *t, const struct syscall_args *a)
 	struct file *f = fd_get(t->files, (int)a->a[0]);
 	if (!f)
 		return -EBADF;
-	long err = f->inode ? put_statfs(t, f->inode, a->a[1]) : -EBADF;
+	long err = f->inode ? put_statfs(t, f->inode, &f->path, a->a[1]) : -EBADF;
 	file_put(f);
 	return err;
 }
