@@ -19,10 +19,11 @@ static int show(void)
 	CHECK(getresuid(&r, &e, &s) == 0 && getresgid(&rg, &eg, &sg) == 0, "getres");
 	struct caps c = caps_get();
 	uint64_t b = caps_bounding();
-	printf("  uid %u %u %u gid %u %u %u secure %lu caps %s/%s keepcaps %d\n", r, e, s, rg, eg,
-	       sg, getauxval(AT_SECURE), !c.perm ? "none" : c.perm == b ? "bounding" : "other",
+	printf("  uid %u %u %u gid %u %u %u secure %lu caps %s/%s keepcaps %d dumpable %d\n", r, e,
+	       s, rg, eg, sg, getauxval(AT_SECURE),
+	       !c.perm ? "none" : c.perm == b ? "bounding" : "other",
 	       !c.eff ? "none" : c.eff == c.perm ? "permitted" : "other",
-	       prctl(PR_GET_KEEPCAPS));
+	       prctl(PR_GET_KEEPCAPS), prctl(PR_GET_DUMPABLE));
 	return 0;
 }
 
@@ -77,6 +78,8 @@ int main(int argc, char **argv)
 	run("plain program as 1000:", 1000, 1000, NONE, helper);
 	run("plain program as root:", 0, 0, NONE, helper);
 	run("plain program as root with SECBIT_NOROOT:", 0, 0, NOROOT, helper);
+	copy_self("xonly", 0, 0, 0711);
+	run("execute-only program as 1000:", 1000, 1000, NONE, helper);
 	copy_self("suid0", 0, 0, 04755);
 	run("setuid-root as 1000:", 1000, 1000, NONE, helper);
 	run("setuid-root as 1000 with no_new_privs:", 1000, 1000, NNP, helper);
