@@ -143,6 +143,8 @@ long sys_prctl(struct task *t, const struct syscall_args *a)
 		t->no_new_privs = true;
 		return 0;
 	case PR_GET_NO_NEW_PRIVS:
+		if (arg2 || a->a[2] || a->a[3] || a->a[4])
+			return -EINVAL;
 		return t->no_new_privs;
 	case PR_SET_CHILD_SUBREAPER:
 		t->tg->child_subreaper = arg2 != 0;

@@ -138,6 +138,21 @@ static void bounding(void)
 	printf("bounding set: read, drop, EPERM before EINVAL\n");
 }
 
+static void nnp(void)
+{
+	CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 0, "off");
+	FAILS(prctl(PR_GET_NO_NEW_PRIVS, 1, 0, 0, 0), EINVAL);
+	FAILS(prctl(PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0), EINVAL);
+	FAILS(prctl(PR_SET_NO_NEW_PRIVS, 1, 1, 0, 0), EINVAL);
+	OK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	pid_t p = fork();
+	if (!p)
+		_exit(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : 1);
+	int st;
+	CHECK(waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0, "inherited");
+	printf("no_new_privs: one way, inherited, EINVAL on stray arguments\n");
+}
+
 static void ambient(void)
 {
 	FAILS(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_KILL, 0, 0), EPERM);  /* not inheritable */
@@ -217,6 +232,7 @@ int main(void)
 	in_child(set_rules);
 	in_child(bounding);
 	in_child(ambient);
+	in_child(nnp);
 	in_child(securebits);
 	in_child(no_setuid_fixup);
 	return 0;
