@@ -10,11 +10,8 @@
 #include "../sentry/mm.h"
 #include "../sentry/task.h"
 
-#ifndef RWF_HIPRI
-#define RWF_HIPRI 0x1
-#define RWF_DSYNC 0x2
-#define RWF_SYNC 0x4
-#endif
+#define TASK_SIZE 0x7ffffffff000ULL        /* Linux's user address limit */
+#define MAX_RW_COUNT (INT_MAX & ~4095L)     /* Linux's cap on one transfer */
 
 static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t mode)
 {
@@ -52,9 +49,22 @@ long sys_close(struct task *t, const struct syscall_args *a)
 	return fd_close(t->files, (int)a->a[0]);
 }
 
-static bool seekable(struct file *f)
+static bool seekable(const struct file *f)
 {
 	return !f->inode || !(S_ISFIFO(f->inode->mode) || S_ISSOCK(f->inode->mode));
+}
+
+/* Linux's access_ok: the whole range lies below the user address limit. */
+static bool user_range_ok(uint64_t addr, size_t len)
+{
+	return len <= TASK_SIZE && addr <= TASK_SIZE - len;
+}
+
+/* The -EBADF a transfer in this direction gets before anything else. */
+static bool bad_mode(const struct file *f, bool write)
+{
+	int acc = f->flags & O_ACCMODE;
+	return (f->flags & O_PATH) || acc == O_ACCMODE || acc == (write ? O_RDONLY : O_WRONLY);
 }
 
 /* pos: NULL for the file position, else the explicit offset. */
@@ -66,6 +76,8 @@ static long rw(struct task *t, int fd, uint64_t buf, size_t len, uint64_t *pos, 
 	long ret;
 	if (pos && !seekable(f))
 		ret = -ESPIPE;
+	else if (!user_range_ok(buf, len))
+		ret = bad_mode(f, write) ? -EBADF : -EFAULT;
 	else if (write)
 		ret = vfs_write_user(t, f, buf, len, pos);
 	else
@@ -100,57 +112,110 @@ long sys_pwrite64(struct task *t, const struct syscall_args *a)
 	return rw(t, (int)a->a[0], a->a[1], a->a[2], &pos, true);
 }
 
-/* Vectored I/O: each iovec in turn, stopping at the first short transfer. */
-static long rwv(struct task *t, int fd, uint64_t uiov, uint64_t cnt, uint64_t *pos, bool write)
+/* Copy in and check an iovec array like Linux's import_iovec: a negative
+ * length is -EINVAL, a segment outside user space -EFAULT, and the total is
+ * cut to MAX_RW_COUNT. */
+static long import_iov(struct task *t, uint64_t uiov, uint64_t cnt, struct iovec **out)
 {
-	if (cnt > IOV_MAX)
-		return -EINVAL;
-	struct file *f = fd_get(t->files, fd);
-	if (!f)
-		return -EBADF;
 	struct iovec *iov = cnt ? malloc(sizeof(*iov) * cnt) : NULL;
-	long ret = 0;
 	size_t total = 0;
 
-	if (pos && !seekable(f)) {
-		ret = -ESPIPE;
-		goto out;
-	}
-	if (cnt && !iov) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (cnt && copy_from_user(t->mm, iov, uiov, sizeof(*iov) * cnt)) {
-		ret = -EFAULT;
-		goto out;
-	}
+	*out = iov;
+	if (cnt && !iov)
+		return -ENOMEM;
+	if (cnt && copy_from_user(t->mm, iov, uiov, sizeof(*iov) * cnt))
+		return -EFAULT;
 	for (uint64_t i = 0; i < cnt; i++) {
-		if (iov[i].iov_len > SSIZE_MAX || total + iov[i].iov_len > SSIZE_MAX) {
-			ret = -EINVAL;
-			goto out;
-		}
+		if ((ssize_t)iov[i].iov_len < 0)
+			return -EINVAL;
+		if (!user_range_ok((uint64_t)iov[i].iov_base, iov[i].iov_len))
+			return -EFAULT;
+		if (iov[i].iov_len > MAX_RW_COUNT - total)
+			iov[i].iov_len = MAX_RW_COUNT - total;
 		total += iov[i].iov_len;
 	}
+	return 0;
+}
+
+/* Vectored I/O: each iovec in turn, stopping at the first short transfer. */
+static long rwv(struct task *t, struct file *f, const struct iovec *iov, uint64_t cnt,
+		uint64_t *pos, bool write)
+{
 	size_t done = 0;
+	if (!cnt)                        /* still report a bad access mode */
+		return write ? vfs_write(f, "", 0, pos) : vfs_read(f, NULL, 0, pos);
 	for (uint64_t i = 0; i < cnt; i++) {
 		size_t len = iov[i].iov_len;
 		if (!len)
 			continue;
 		ssize_t n = write ? vfs_write_user(t, f, (uint64_t)iov[i].iov_base, len, pos)
 				  : vfs_read_user(t, f, (uint64_t)iov[i].iov_base, len, pos);
-		if (n < 0) {
-			ret = done ? (long)done : n;
-			goto out;
-		}
+		if (n < 0)
+			return done ? (long)done : n;
 		done += (size_t)n;
 		if ((size_t)n < len)
 			break;
 	}
-	if (!cnt)                        /* still report a bad access mode */
-		ret = write ? vfs_write(f, "", 0, pos) : vfs_read(f, NULL, 0, pos);
-	else
-		ret = (long)done;
-out:
+	return (long)done;
+}
+
+/* RWF_* flags of preadv2/pwritev2 (Linux 6.18 knows 0x1ff). */
+#define RWF_NOWAIT_ 0x08
+#define RWF_APPEND_ 0x10
+#define RWF_NOAPPEND_ 0x20
+#define RWF_ATOMIC_ 0x40
+#define RWF_DONTCACHE_ 0x80
+#define RWF_KNOWN 0x1ff
+
+/* The per-call flags as a temporary change of the description's flags
+ * (O_NONBLOCK, O_APPEND); -EOPNOTSUPP for what no file here supports:
+ * atomic and uncached I/O, and RWF_NOWAIT on anything but pipes and
+ * sockets (like tmpfs). RWF_NOSIGNAL is accepted, SIGPIPE still comes. */
+static long rwf_flags(const struct file *f, uint64_t rwf, bool write, int *flags)
+{
+	*flags = f->flags;
+	if (rwf & ~(uint64_t)RWF_KNOWN || rwf & (RWF_ATOMIC_ | RWF_DONTCACHE_))
+		return -EOPNOTSUPP;
+	if (rwf & RWF_NOWAIT_) {
+		if (seekable(f))
+			return -EOPNOTSUPP;
+		*flags |= O_NONBLOCK;
+	}
+	if (write && (rwf & RWF_APPEND_))
+		*flags |= O_APPEND;
+	if (write && (rwf & RWF_NOAPPEND_))
+		*flags &= ~O_APPEND;
+	return 0;
+}
+
+/* readv/writev/preadv/pwritev/preadv2/pwritev2; pos -1 = the file position. */
+static long do_rwv(struct task *t, int fd, uint64_t uiov, uint64_t cnt, int64_t off,
+		   uint64_t rwf, bool write)
+{
+	uint64_t pos = (uint64_t)off;
+	if (cnt > IOV_MAX)
+		return -EINVAL;
+	if (off < -1)
+		return -EINVAL;
+	struct file *f = fd_get(t->files, fd);
+	if (!f)
+		return -EBADF;
+	struct iovec *iov = NULL;
+	int flags, saved = f->flags;
+	long ret;
+	if (off >= 0 && !seekable(f))
+		ret = -ESPIPE;
+	else if (bad_mode(f, write))
+		ret = -EBADF;
+	else if ((ret = import_iov(t, uiov, cnt, &iov)))
+		;
+	else if ((ret = rwf_flags(f, rwf, write, &flags)))
+		;
+	else {
+		f->flags = flags;
+		ret = rwv(t, f, iov, cnt, off >= 0 ? &pos : NULL, write);
+		f->flags = (f->flags & ~(O_NONBLOCK | O_APPEND)) | (saved & (O_NONBLOCK | O_APPEND));
+	}
 	free(iov);
 	file_put(f);
 	return ret;
@@ -158,51 +223,41 @@ out:
 
 long sys_readv(struct task *t, const struct syscall_args *a)
 {
-	return rwv(t, (int)a->a[0], a->a[1], a->a[2], NULL, false);
+	return do_rwv(t, (int)a->a[0], a->a[1], a->a[2], -1, 0, false);
 }
 
 long sys_writev(struct task *t, const struct syscall_args *a)
 {
-	return rwv(t, (int)a->a[0], a->a[1], a->a[2], NULL, true);
+	return do_rwv(t, (int)a->a[0], a->a[1], a->a[2], -1, 0, true);
+}
+
+static long positioned(struct task *t, const struct syscall_args *a, uint64_t rwf, bool write)
+{
+	int64_t off = (int64_t)a->a[3];
+	if (off < 0)
+		return -EINVAL;
+	return do_rwv(t, (int)a->a[0], a->a[1], a->a[2], off, rwf, write);
 }
 
 long sys_preadv(struct task *t, const struct syscall_args *a)
 {
-	uint64_t pos = a->a[3];
-	if ((int64_t)pos < 0)
-		return -EINVAL;
-	return rwv(t, (int)a->a[0], a->a[1], a->a[2], &pos, false);
+	return positioned(t, a, 0, false);
 }
 
 long sys_pwritev(struct task *t, const struct syscall_args *a)
 {
-	uint64_t pos = a->a[3];
-	if ((int64_t)pos < 0)
-		return -EINVAL;
-	return rwv(t, (int)a->a[0], a->a[1], a->a[2], &pos, true);
+	return positioned(t, a, 0, true);
 }
 
-/* preadv2/pwritev2: offset -1 = file position; only advisory flags accepted. */
-static long rwv2(struct task *t, const struct syscall_args *a, bool write)
-{
-	uint64_t pos = a->a[3];
-	if (a->a[5] & ~(uint64_t)(RWF_HIPRI | RWF_DSYNC | RWF_SYNC))
-		return -EOPNOTSUPP;
-	if ((int64_t)pos == -1)
-		return rwv(t, (int)a->a[0], a->a[1], a->a[2], NULL, write);
-	if ((int64_t)pos < 0)
-		return -EINVAL;
-	return rwv(t, (int)a->a[0], a->a[1], a->a[2], &pos, write);
-}
-
+/* preadv2/pwritev2: offset -1 = the file position, per-call RWF_* flags. */
 long sys_preadv2(struct task *t, const struct syscall_args *a)
 {
-	return rwv2(t, a, false);
+	return do_rwv(t, (int)a->a[0], a->a[1], a->a[2], (int64_t)a->a[3], a->a[5], false);
 }
 
 long sys_pwritev2(struct task *t, const struct syscall_args *a)
 {
-	return rwv2(t, a, true);
+	return do_rwv(t, (int)a->a[0], a->a[1], a->a[2], (int64_t)a->a[3], a->a[5], true);
 }
 
 long sys_lseek(struct task *t, const struct syscall_args *a)
