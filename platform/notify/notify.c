@@ -427,9 +427,10 @@ static int nt_init(int memfile_fd)
 		return err;
 	if (mprotect(p, STUB_SIZE, PROT_READ | PROT_EXEC) < 0)
 		return -errno;
-	if ((err = nt_wake_init()))
+	/* The zygote first: stubs must not inherit the SIGCHLD handler. */
+	if ((err = spawn_zygote()))
 		return err;
-	return spawn_zygote();
+	return nt_wake_init();
 }
 
 const struct platform_ops platform_notify = {
