@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "vfs_impl.h"
+#include "tty/tty.h"
 #include "../sentry/kernel.h"
 #include "../sentry/log.h"
 
@@ -164,6 +165,7 @@ int vfs_init_root(struct super_block *sb, int flags, const char *source)
 	kernel.root = root->root;
 	mount_at("/tmp", tmpfs_new(), 0, "none");
 	mount_at("/dev", devfs_new(), MNT_NOSUID, "none");
+	mount_at("/dev/pts", devpts_new(), MNT_NOSUID | MNT_NOEXEC, "devpts");
 	mount_at("/proc", procfs_new(), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "proc");
 	mount_at("/sys", sysfs_new(), MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "sysfs");
 	for (int i = 0; i < kernel.cfg.n_mounts; i++) {

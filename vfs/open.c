@@ -87,7 +87,9 @@ int vfs_do_open(struct task *t, const struct path *p, int flags, bool created, s
 	    (S_ISREG(inode->mode) || S_ISDIR(inode->mode)))
 		return -EROFS;
 
-	f = file_new(p, inode, inode->fops, (flags & ~OPEN_ONLY_FLAGS) | KERNEL_O_LARGEFILE);
+	/* O_NOCTTY reaches the open op (a tty's), then goes like Linux's. */
+	f = file_new(p, inode, inode->fops,
+		     (flags & ~(OPEN_ONLY_FLAGS & ~O_NOCTTY)) | KERNEL_O_LARGEFILE);
 	if (!f)
 		return -ENOMEM;
 	if (inode->iops && inode->iops->open)
@@ -100,6 +102,7 @@ int vfs_do_open(struct task *t, const struct path *p, int flags, bool created, s
 		err = -ENXIO;           /* no block devices in the sandbox */
 	else
 		err = 0;
+	f->flags &= ~O_NOCTTY;
 	if (err) {
 		f->fops = NULL;         /* a failed open op leaves nothing to release */
 		file_put(f);

@@ -16,6 +16,7 @@
 #include "sentry/log.h"
 #include "platform/platform.h"
 #include "vfs/vfs.h"
+#include "vfs/tty/tty.h"
 #include "kernel_internal.h"
 
 int task_should_exit(struct task *t)
@@ -86,6 +87,7 @@ static void tg_zombify(struct thread_group *tg, int status)
 {
 	tg->zombie = true;
 	tg->group_exit_code = status;
+	tty_session_leader_exit(tg);
 	reparent_children(tg);
 
 	if (tg->tgid == 1) {

@@ -112,6 +112,31 @@ du-usr)
 	compare /usr/bin/du -s /usr ;;
 python-listdir)
 	compare /usr/bin/python3 -c 'import json,hashlib,os; print(json.dumps(sorted(os.listdir("/"))))' ;;
+script-pty)
+	# script(1) runs the command on a new pty of the sandbox's devpts.
+	filter() { sed 's#/dev/pts/[0-9]*#/dev/pts/N#'; }
+	compare /usr/bin/script -qec 'tty; stty size; stty -g | cut -d: -f1-4; exit 3' /dev/null ;;
+python-pty)
+	# pty.fork: openpty, then setsid and TIOCSCTTY in the child (login_tty);
+	# the parent answers the child's prompt through the master.
+	compare /usr/bin/python3 -c 'import os, pty
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv("/bin/sh", ["sh", "-c", "test -t 0 && echo on a tty; read l; echo got $l; exit 7"])
+out = b""
+sent = False
+while True:
+    try:
+        b = os.read(fd, 1024)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+    if not sent and b"on a tty" in out:
+        os.write(fd, b"line\r")
+        sent = True
+print(repr(out), os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))' ;;
 isolation-tmp)
 	# The sandbox's /tmp is a tmpfs of its own: a file made there must
 	# exist inside and never appear on the host.

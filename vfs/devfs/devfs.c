@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <sys/sysmacros.h>
 #include "../vfs_impl.h"
+#include "../tty/tty.h"
 
 #define DEVFS_LIMIT (64ULL << 20)
 
@@ -58,8 +59,10 @@ static const struct file_ops random_fops = { .read = read_random, .write = write
 
 int chrdev_open(struct inode *inode, struct file *f)
 {
+	if (major(inode->rdev) == TTYAUX_MAJOR || major(inode->rdev) == PTS_MAJOR)
+		return tty_chrdev_open(inode, f);       /* tty, ptmx, pts/N */
 	if (major(inode->rdev) != 1)
-		return -ENXIO;                  /* tty (5,0) and others: not yet */
+		return -ENXIO;
 	switch (minor(inode->rdev)) {
 	case 3: f->fops = &null_fops; return 0;
 	case 5: f->fops = &zero_fops; return 0;
@@ -75,6 +78,7 @@ struct super_block *devfs_new(void)
 		{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
 		{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 		{ "console", 5, 1 },
+		{ "ptmx", 5, 2 },
 	};
 	static const struct { const char *name, *target; } links[] = {
 		{ "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
