@@ -40,7 +40,10 @@ static void usage(FILE *f)
 		"  --root=DIR          state directory (default /run/cvisor)\n"
 		"  --log=FILE          append errors to FILE\n"
 		"  --log-format=text|json  format of --log lines\n"
-		"  --systemd-cgroup    accepted for runc compatibility\n");
+		"  --systemd-cgroup    linux.cgroupsPath is systemd's \"slice:prefix:name\"\n"
+		"  --rootless          accepted (no cgroup is made unless running as root)\n"
+		"  --network=none|sandbox  accepted: the sandbox has no inet stack yet\n"
+		"  --debug-log=FILE|DIR/   per-command log (%%ID%%, %%COMMAND%%, %%TIMESTAMP%%)\n");
 }
 
 /* Accept both `--flag=value` and `--flag value`. */
@@ -77,8 +80,17 @@ bool cli_parse_global(struct global_opts *g, int argc, char **argv, int *i)
 		if (strcmp(v, "true") && strcmp(v, "false"))
 			return false;
 		g->no_systrap_patching = !strcmp(v, "false");
-	} else if (!strcmp(a, "--systemd-cgroup")) {
-		/* runc compatibility: cgroups are managed by cvisor itself */
+	} else if (!strcmp(a, "--systemd-cgroup") || !strcmp(a, "--systemd-cgroup=true")) {
+		g->systemd_cgroup = true;
+	} else if (!strcmp(a, "--rootless") || !strcmp(a, "--rootless=true") ||
+		   !strcmp(a, "--rootless=auto")) {
+		g->rootless = true;
+	} else if (!strcmp(a, "--rootless=false")) {
+		g->rootless = false;
+	} else if ((v = flag_value("--network", argc, argv, i))) {
+		g->network = v;
+	} else if ((v = flag_value("--debug-log", argc, argv, i))) {
+		g->debug_log = v;
 	} else {
 		return false;
 	}
@@ -113,6 +125,14 @@ int cli_main(int argc, char **argv)
 	const char *cmd = argv[i];
 	int cargc = argc - i;
 	char **cargv = argv + i;
+	cli_debug_log_setup(g.debug_log, cmd, argc, argv);
+	if (g.network && strcmp(g.network, "none") && strcmp(g.network, "sandbox")) {
+		if (!strcmp(g.network, "host"))
+			cli_error("--network=host is not supported yet");
+		else
+			cli_error("--network: unknown value \"%s\" (want none, sandbox or host)", g.network);
+		return 2;
+	}
 	if (!strcmp(cmd, "do"))
 		return cmd_do(&g, cargc, cargv);
 	if (!strcmp(cmd, "gofer"))

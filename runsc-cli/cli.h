@@ -14,9 +14,18 @@ struct global_opts {
 	const char *log;        /* --log FILE (errors are appended) */
 	const char *log_format; /* --log-format text|json */
 	bool no_systrap_patching; /* --systrap-patching=false (seccomp platform) */
+	bool systemd_cgroup;    /* --systemd-cgroup: cgroupsPath is "slice:prefix:name" */
+	bool rootless;          /* --rootless (accepted; no cgroup unless root anyway) */
+	const char *network;    /* --network none|sandbox (host: not supported yet) */
+	const char *debug_log;  /* --debug-log FILE|DIR/ (debuglog.c) */
 };
 
 int cli_main(int argc, char **argv);
+/* --debug-log (debuglog.c): remember the pattern and open the file now,
+ * or once cli_debug_log_id() names the container when it says %ID% (or is
+ * a directory); the sentry's log goes there from then on. */
+void cli_debug_log_setup(const char *path, const char *cmd, int argc, char **argv);
+void cli_debug_log_id(const char *id);
 /* Parse one global flag at argv[*i]; true if consumed (advances *i). */
 bool cli_parse_global(struct global_opts *g, int argc, char **argv, int *i);
 

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include "runsc-cli/cli.h"
 #include "runsc-cli/oci/config.h"
+#include "runsc-cli/oci/names.h"
 #include "runsc-cli/sandbox/sandbox.h"
 #include "sentry/boot.h"
 #include "sentry/control/control.h"
@@ -82,6 +83,7 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 	/* The config lives as long as the sentry process that uses it (kept in
 	 * a static: the confined sentry exits from deep inside sentry_main). */
 	static struct oci_config *c;
+	cli_debug_log_id(id);
 	c = oci_config_load(bundle, err, sizeof(err));
 	if (!c) {
 		ready(err);
@@ -103,7 +105,7 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 	/* The root's gofer serves it read-only: the sentry's overlay keeps
 	 * the guest's changes. */
 	pid_t gofer = -1;
-	int gofer_fd = sandbox_start_gofer(id, c->root_path, true, &gofer);
+	int gofer_fd = sandbox_start_gofer(id, c->root_path, true, c, &gofer);
 	if (gofer_fd < 0) {
 		snprintf(err, sizeof(err), "cannot start the gofer: %s", strerror(-gofer_fd));
 		ready(err);
@@ -121,6 +123,22 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 	for (size_t i = 0; i < c->process.n_rlimits && nrl < RLIM_NLIMITS; i++)
 		rl[nrl++] = (struct kernel_rlimit){ c->process.rlimits[i].type,
 						    c->process.rlimits[i].soft, c->process.rlimits[i].hard };
+	static struct kernel_idmap maps[2][OCI_MAX_IDMAPS];
+	for (size_t i = 0; i < c->n_uid_mappings; i++)
+		maps[0][i] = (struct kernel_idmap){ c->uid_mappings[i].container_id,
+						    c->uid_mappings[i].host_id, c->uid_mappings[i].size };
+	for (size_t i = 0; i < c->n_gid_mappings; i++)
+		maps[1][i] = (struct kernel_idmap){ c->gid_mappings[i].container_id,
+						    c->gid_mappings[i].host_id, c->gid_mappings[i].size };
+	struct kernel_sysctl *sysctls = calloc(c->n_sysctl + 1, sizeof(*sysctls));
+	if (!sysctls) {
+		ready("out of memory");
+		return 1;
+	}
+	for (size_t i = 0; i < c->n_sysctl; i++)
+		sysctls[i] = (struct kernel_sysctl){ c->sysctl[i].key, c->sysctl[i].value };
+	const struct oci_namespace *netns = oci_config_namespace(c, OCI_NS_NETWORK);
+	const struct oci_namespace *userns = oci_config_namespace(c, OCI_NS_USER);
 	struct kernel_caps caps = {
 		c->process.caps.effective, c->process.caps.permitted, c->process.caps.inheritable,
 		c->process.caps.bounding, c->process.caps.ambient,
@@ -154,8 +172,17 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 		.wait_start = boot_wait_start,
 		.keep_fds = keep,
 		.n_keep_fds = 2,
+		.uid_map = c->n_uid_mappings ? maps[0] : NULL,
+		.n_uid_map = (int)c->n_uid_mappings,
+		.gid_map = c->n_gid_mappings ? maps[1] : NULL,
+		.n_gid_map = (int)c->n_gid_mappings,
+		.sysctls = sysctls,
+		.n_sysctls = (int)c->n_sysctl,
+		.netns_path = netns ? netns->path : NULL,
+		.userns_path = userns ? userns->path : NULL,
 	};
 	int status = sentry_main(&cfg);
+	free(sysctls);
 	sandbox_seccomp_free(seccomp);
 	sandbox_mounts_release(&mounts);
 

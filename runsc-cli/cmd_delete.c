@@ -6,6 +6,7 @@
 #include "runsc-cli/oci/errlog.h"
 #include "runsc-cli/oci/config.h"
 #include "runsc-cli/sandbox/sandbox.h"
+#include "runsc-cli/sandbox/cgroup.h"
 
 int cmd_delete(struct global_opts *g, int argc, char **argv)
 {
@@ -39,7 +40,14 @@ int cmd_delete(struct global_opts *g, int argc, char **argv)
 		return 1;
 	}
 	sandbox_kill_host(&st);
+	/* the rest of the sandbox (exec stand-ins too) dies with its cgroup */
+	struct cgroup cg;
+	int cgerr = sandbox_cgroup(&st, &cg) == 0 ? cgroup_destroy(&cg) : 0;
 	state_free(&st);
+	if (cgerr < 0 && !force) {
+		cli_error("cannot remove the cgroup of %s: %s", id, strerror(-cgerr));
+		return 1;
+	}
 	sandbox_hooks_warn(g, id, OCI_HOOK_POSTSTOP);
 	if (state_delete(g->root, id, err, sizeof(err)) < 0 && !force) {
 		cli_error("%s", err);

@@ -22,6 +22,7 @@
 #include "runsc-cli/oci/errlog.h"
 #include "runsc-cli/sandbox/sandbox.h"
 #include "runsc-cli/console.h"
+#include "runsc-cli/sandbox/cgroup.h"
 
 #define EXEC_MAX_ENV 4096
 
@@ -194,7 +195,18 @@ int cmd_exec(struct global_opts *g, int argc, char **argv)
 		state_free(&st);
 		return usage();
 	}
+	/* The stand-in (and its pid file's process) counts as the
+	 * container's: it joins the cgroup before it forks anything. */
+	struct cgroup cg;
+	int ce = sandbox_cgroup(&st, &cg) == 0 ? cgroup_enter(&cg) : 0;
 	state_free(&st);
+	if (ce < 0) {
+		cli_error("exec: cannot join the container's cgroup: %s", strerror(-ce));
+		oci_config_free(c);
+		if (o.process_file)
+			oci_process_free(&p);
+		return 1;
+	}
 	static char buf[CTL_MAX_PAYLOAD];
 	struct ctl_req q;
 	int rc = build(&o, &p, &q, buf);

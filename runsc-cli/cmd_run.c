@@ -39,14 +39,8 @@ int cmd_run(struct global_opts *g, int argc, char **argv)
 	pid_t pid;
 	if (sandbox_create(g, bundle, id, pid_file, console, &pid) < 0)
 		return 1;
-	char err[512];
 	if (container_start(g, id) != 0) {
-		struct oci_state st;
-		if (state_load(g->root, id, &st, err, sizeof(err)) == 0) {
-			sandbox_kill_host(&st);
-			state_free(&st);
-		}
-		state_delete(g->root, id, err, sizeof(err));
+		sandbox_remove(g, id);
 		return 1;
 	}
 	if (detach)
@@ -54,7 +48,7 @@ int cmd_run(struct global_opts *g, int argc, char **argv)
 	int status = sandbox_wait(g, id, pid, -1, 0);
 	if (!keep) {
 		sandbox_hooks_warn(g, id, OCI_HOOK_POSTSTOP);
-		state_delete(g->root, id, err, sizeof(err));
+		sandbox_remove(g, id);
 	}
 	if (status < 0)
 		return 1;

@@ -117,6 +117,9 @@ struct kernel_config {
 	 * the ready pipe): everything not named in the config is closed. */
 	const int *keep_fds;
 	int n_keep_fds;
+	/* Namespaces the sandbox joins instead of making new ones (OCI
+	 * linux.namespaces paths, sentry/sandbox/namespaces.c); NULL: new. */
+	const char *netns_path, *userns_path;
 };
 
 struct kernel {

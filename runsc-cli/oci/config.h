@@ -90,6 +90,8 @@ struct oci_resources {
 	char *cpus, *mems;              /* cpuset lists "0-3,5" */
 	bool has_pids_limit;
 	int64_t pids_limit;             /* -1 (or 0) = unlimited */
+	bool has_blkio_weight;
+	uint16_t blkio_weight;          /* blockIO.weight, 10..1000 */
 };
 
 struct oci_seccomp_arg {
@@ -150,6 +152,7 @@ struct oci_config {
 	size_t n_uid_mappings, n_gid_mappings;
 	bool has_resources;
 	struct oci_resources resources;
+	char *cgroups_path;             /* linux.cgroupsPath as written, NULL if absent */
 	struct oci_kv *sysctl;
 	size_t n_sysctl;
 	struct oci_seccomp *seccomp;    /* NULL: no seccomp profile */

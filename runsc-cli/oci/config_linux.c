@@ -80,6 +80,15 @@ static bool parse_idmaps(struct oci_ctx *cx, json_t *v, const char *name,
 		    (uint64_t)m->host_id + m->size > (1ull << 32))
 			return oci_fail(cx, p, "range overflows 32-bit ids");
 		*n = i + 1;
+		/* the kernel refuses overlapping ranges on either side */
+		for (size_t j = 0; j < i; j++) {
+			const struct oci_idmap *o = &(*out)[j];
+			if ((m->container_id < (uint64_t)o->container_id + o->size &&
+			     o->container_id < (uint64_t)m->container_id + m->size) ||
+			    (m->host_id < (uint64_t)o->host_id + o->size &&
+			     o->host_id < (uint64_t)m->host_id + m->size))
+				return oci_fail(cx, p, "range overlaps linux.%s[%zu]", name, j);
+		}
 	}
 	return true;
 }
@@ -200,6 +209,17 @@ bool oci_parse_resources(struct oci_ctx *cx, json_t *v, const char *path,
 			return oci_fail(cx, JPATH(p, "%s.pids.limit", path), "missing");
 		if (!opt_i64(cx, pids, p, "limit", -1, &r->has_pids_limit, &r->pids_limit))
 			return false;
+	}
+	json_t *bio = oci_jfield(v, "blockIO");
+	json_t *w = bio ? oci_jfield(bio, "weight") : NULL;
+	if (bio && !oci_j_object(cx, bio, JPATH(p, "%s.blockIO", path)))
+		return false;
+	if (w) {
+		int64_t x;
+		if (!oci_j_i64(cx, w, JPATH(p, "%s.blockIO.weight", path), 10, 1000, &x))
+			return false;
+		r->has_blkio_weight = true;
+		r->blkio_weight = (uint16_t)x;
 	}
 	return true;
 }
@@ -359,6 +379,30 @@ static bool parse_paths(struct oci_ctx *cx, json_t *v, const char *path, struct 
 	return true;
 }
 
+/* runc's rule: only sysctls of a namespace the container has of its own
+ * (the sandbox's kernel has all of them: ipc, net, uts). */
+static bool check_sysctls(struct oci_ctx *cx, const struct oci_config *c)
+{
+	static const char *const ipc[] = {
+		"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+		"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+	};
+	for (size_t i = 0; i < c->n_sysctl; i++) {
+		const char *k = c->sysctl[i].key;
+		bool ok = !strncmp(k, "fs.mqueue.", 10) || !strncmp(k, "net.", 4) ||
+			  !strcmp(k, "kernel.domainname");
+		for (size_t j = 0; j < sizeof(ipc) / sizeof(ipc[0]); j++)
+			ok |= !strcmp(k, ipc[j]);
+		if (!strcmp(k, "kernel.hostname"))
+			return oci_fail(cx, "linux.sysctl", "sysctl \"kernel.hostname\" is not allowed "
+					"as it conflicts with the OCI \"hostname\" field");
+		if (!ok)
+			return oci_fail(cx, "linux.sysctl", "sysctl \"%.64s\" is not in a separate "
+					"kernel namespace", k);
+	}
+	return true;
+}
+
 bool oci_parse_linux(struct oci_ctx *cx, json_t *l, struct oci_config *c)
 {
 	json_t *v;
@@ -381,7 +425,11 @@ bool oci_parse_linux(struct oci_ctx *cx, json_t *l, struct oci_config *c)
 			return false;
 	}
 	if ((v = oci_jfield(l, "sysctl")) &&
-	    !oci_j_kv(cx, v, "linux.sysctl", OCI_MAX_ARRAY, &c->sysctl, &c->n_sysctl))
+	    (!oci_j_kv(cx, v, "linux.sysctl", OCI_MAX_ARRAY, &c->sysctl, &c->n_sysctl) ||
+	     !check_sysctls(cx, c)))
+		return false;
+	if ((v = oci_jfield(l, "cgroupsPath")) &&
+	    !oci_j_string(cx, v, "linux.cgroupsPath", &c->cgroups_path))
 		return false;
 	if ((v = oci_jfield(l, "seccomp")) && !parse_seccomp(cx, v, c))
 		return false;
@@ -404,6 +452,7 @@ void oci_linux_free(struct oci_config *c)
 	free(c->namespaces);
 	free(c->uid_mappings);
 	free(c->gid_mappings);
+	free(c->cgroups_path);
 	oci_resources_free(&c->resources);
 	oci_kv_free(c->sysctl, c->n_sysctl);
 	if (c->seccomp) {

@@ -12,6 +12,7 @@
 #include "runsc-cli/oci/errlog.h"
 
 static int log_fd = -1;
+void (*cli_error_hook)(const char *msg);
 static bool log_json;
 
 int cli_log_setup(const char *path, const char *format)
@@ -78,6 +79,8 @@ void cli_error(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "cvisor: %s\n", msg);
+	if (cli_error_hook)
+		cli_error_hook(msg);
 	if (log_fd >= 0)
 		log_line(msg);
 }

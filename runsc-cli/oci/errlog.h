@@ -9,5 +9,7 @@
  * Returns 0, or -1 after printing why (bad format, cannot open the file). */
 int cli_log_setup(const char *path, const char *format);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Also called with every error message when set (--debug-log). */
+extern void (*cli_error_hook)(const char *msg);
 
 #endif

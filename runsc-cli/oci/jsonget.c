@@ -258,7 +258,7 @@ bool oci_j_u64(struct oci_ctx *cx, json_t *v, const char *path, uint64_t *out)
 
 bool oci_j_u32(struct oci_ctx *cx, json_t *v, const char *path, uint32_t *out)
 {
-	int64_t x;
+	int64_t x = 0;
 	if (!oci_j_i64(cx, v, path, 0, UINT32_MAX, &x))
 		return false;
 	*out = x;

@@ -1,30 +1,92 @@
 /* Starting a `cvisor gofer` for the sentry: the container root, and one
- * per bind mount of config.json (each serves its own host tree). */
+ * per bind mount of config.json (each serves its own host tree).
+ *
+ * With linux.uidMappings/gidMappings the gofer runs as root of a user
+ * namespace with exactly those maps (written by us, its privileged
+ * parent), so what it creates on the host belongs to the mapped host ids
+ * and its capabilities reach only files of mapped owners, as a runc
+ * container's root would. A user namespace path is joined instead. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include "runsc-cli/sandbox/sandbox.h"
+#include "runsc-cli/oci/config.h"
+#include "runsc-cli/oci/names.h"
 
-int sandbox_start_gofer(const char *id, const char *root, bool readonly, pid_t *pid)
+/* "inside outside count" lines, written at once as the kernel wants. */
+static int write_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n)
 {
-	int sv[2];
+	char buf[OCI_MAX_IDMAPS * 36], path[64];
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%u %u %u\n", m[i].container_id,
+				      m[i].host_id, m[i].size);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int err = write(fd, buf, o) == (ssize_t)o ? 0 : -errno;
+	close(fd);
+	return err;
+}
+
+/* In the child: enter the container's user namespace as its root. */
+static void child_userns(const struct oci_config *c, int up, int down)
+{
+	const struct oci_namespace *ns = oci_config_namespace(c, OCI_NS_USER);
+	char b = 0;
+	if (ns && ns->path) {
+		int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0)
+			_exit(126);
+		close(fd);
+	} else {
+		if (unshare(CLONE_NEWUSER) < 0 || write(up, "u", 1) != 1 ||
+		    read(down, &b, 1) != 1 || b != 'm')
+			_exit(126);
+	}
+	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		_exit(126);
+}
+
+static bool needs_userns(const struct oci_config *c)
+{
+	const struct oci_namespace *ns = c ? oci_config_namespace(c, OCI_NS_USER) : NULL;
+	return ns && (ns->path || c->n_uid_mappings);
+}
+
+int sandbox_start_gofer(const char *id, const char *root, bool readonly,
+			const struct oci_config *c, pid_t *pid)
+{
+	int sv[2], up[2] = { -1, -1 }, down[2] = { -1, -1 };
+	bool userns = needs_userns(c);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	pid_t p = fork();
-	if (p < 0) {
+	if (userns && (pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0)) {
 		int e = errno;
 		close(sv[0]);
 		close(sv[1]);
+		if (up[0] >= 0) {
+			close(up[0]);
+			close(up[1]);
+		}
 		return -e;
 	}
+	pid_t p = fork();
 	if (p == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() == 1)
 			_exit(1);
+		if (userns)
+			child_userns(c, up[1], down[0]);
 		/* Only the container may hold its stdio pipes. */
 		int devnull = open("/dev/null", O_RDWR);
 		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
@@ -38,7 +100,32 @@ int sandbox_start_gofer(const char *id, const char *root, bool readonly, pid_t *
 		      readonly ? "--readonly" : (char *)NULL, (char *)NULL);
 		_exit(127);
 	}
+	int err = p < 0 ? -errno : 0;
 	close(sv[1]);
+	if (userns) {
+		close(up[1]);
+		close(down[0]);
+		const struct oci_namespace *ns = oci_config_namespace(c, OCI_NS_USER);
+		char b;
+		if (!err && !ns->path) {
+			if (read(up[0], &b, 1) != 1)
+				err = -ECHILD;
+			else if ((err = write_map(p, "uid_map", c->uid_mappings, c->n_uid_mappings)) == 0 &&
+				 (err = write_map(p, "gid_map", c->gid_mappings, c->n_gid_mappings)) == 0 &&
+				 write(down[1], "m", 1) != 1)
+				err = -ECHILD;
+		}
+		close(up[0]);
+		close(down[1]);
+	}
+	if (err) {
+		if (p > 0) {
+			kill(p, SIGKILL);
+			waitpid(p, NULL, 0);
+		}
+		close(sv[0]);
+		return err;
+	}
 	*pid = p;
 	return sv[0];
 }

@@ -1,7 +1,9 @@
 /*
  * `create`: from a bundle to a sentry waiting for `start`.
  *
- *   cvisor create ──fork──▶ setsid, fds 0-2 + ready pipe only,
+ *   cvisor create ── makes the cgroup (linux.resources, cgroupsPath)
+ *        │
+ *   cvisor create ──fork──▶ joins the cgroup, setsid, fds 0-2 + ready pipe only,
  *        │                  exec `cvisor boot --bundle B --ready-fd=3 ID`
  *        │                      └─ forks the gofer, brings the kernel up,
  *        │                         binds <root>/<id>/sentry.sock, says "ok"
@@ -24,6 +26,7 @@
 #include "runsc-cli/oci/config.h"
 #include "runsc-cli/oci/errlog.h"
 #include "runsc-cli/console.h"
+#include "runsc-cli/sandbox/cgroup.h"
 
 
 /* The boot command line: global flags, then `boot`. argv0 names the id so
@@ -52,6 +55,14 @@ static noreturn void exec_boot(const struct global_opts *g, const char *bundle, 
 	if (g->log_format) {
 		argv[n++] = "--log-format";
 		argv[n++] = g->log_format;
+	}
+	if (g->debug_log) {
+		argv[n++] = "--debug-log";
+		argv[n++] = g->debug_log;
+	}
+	if (g->network) {
+		argv[n++] = "--network";
+		argv[n++] = g->network;
 	}
 	argv[n++] = "boot";
 	argv[n++] = "--bundle";
@@ -87,7 +98,7 @@ static bool read_ready(int fd, char *msg, size_t len)
 
 /* tty >= 0: the console's pty slave, the sentry's (and so the guest's) stdio. */
 static pid_t launch(const struct global_opts *g, const char *bundle, const char *id, int lockfd,
-		    int tty, char *msg, size_t len)
+		    int tty, const struct cgroup *cg, char *msg, size_t len)
 {
 	int rp[2];
 	if (pipe2(rp, O_CLOEXEC) < 0) {
@@ -104,6 +115,12 @@ static pid_t launch(const struct global_opts *g, const char *bundle, const char 
 	if (p == 0) {
 		/* flock is shared by the forked copy of the fd: drop it now. */
 		close(lockfd);
+		/* every process of the sandbox starts in its cgroup */
+		int ce = cg->version ? cgroup_enter(cg) : 0;
+		if (ce < 0) {
+			dprintf(rp[1], "cgroup: cannot join %s: %s\n", cg->d[0].path, strerror(-ce));
+			_exit(127);
+		}
 		setsid();
 		for (int fd = 0; fd < 3 && tty >= 0; fd++)
 			if (dup2(tty, fd) < 0)
@@ -151,6 +168,7 @@ int sandbox_create(const struct global_opts *g, const char *bundle, const char *
 		cli_error("invalid container id format \"%.64s\"", id);
 		return -1;
 	}
+	cli_debug_log_id(id);
 	struct oci_config *c = oci_config_load(bundle, err, sizeof(err));
 	if (!c) {
 		cli_error("%s", err);
@@ -165,6 +183,11 @@ int sandbox_create(const struct global_opts *g, const char *bundle, const char *
 	int se = stat(c->root_path, &rs) < 0 ? errno : S_ISDIR(rs.st_mode) ? 0 : ENOTDIR;
 	if (se) {
 		cli_error("root.path: %s: %s", c->root_path, strerror(se));
+		oci_config_free(c);
+		return -1;
+	}
+	if (sandbox_check_namespaces(c, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
 		oci_config_free(c);
 		return -1;
 	}
@@ -185,10 +208,24 @@ int sandbox_create(const struct global_opts *g, const char *bundle, const char *
 		cli_error("container %s was deleted while being created", id);
 		goto out;
 	}
+	/* Without root there is no cgroup to make (runsc's rootless mode). */
+	struct cgroup cg = { 0 };
+	char cgpath[PATH_MAX];
+	if (geteuid() == 0 &&
+	    (cgroup_path_for(c->cgroups_path, g->systemd_cgroup, id, cgpath, sizeof(cgpath),
+			     err, sizeof(err)) < 0 ||
+	     cgroup_create(&cg, cgpath, c->has_resources ? &c->resources : NULL, err, sizeof(err)) < 0)) {
+		cli_error("%s", err);
+		state_unlock(lk);
+		state_delete(g->root, id, err, sizeof(err));
+		goto out;
+	}
+	if (cg.version)
+		st.extra = json_pack("{s:o}", "cgroup", cgroup_to_json(&cg));
 	/* process.terminal without a socket: the caller's stdio, as it is. */
 	int tty = console_socket ? console_setup(console_socket, c->process.console_height,
 						 c->process.console_width) : -1;
-	pid_t p = console_socket && tty < 0 ? -1 : launch(g, c->bundle, id, lk, tty, err, sizeof(err));
+	pid_t p = console_socket && tty < 0 ? -1 : launch(g, c->bundle, id, lk, tty, &cg, err, sizeof(err));
 	if (tty >= 0)
 		close(tty);   /* only the sentry holds the slave: the shim sees EIO once it exits */
 	if (p < 0) {
@@ -221,22 +258,47 @@ int sandbox_create(const struct global_opts *g, const char *bundle, const char *
 		}
 	}
 	state_unlock(lk);
-	if (rc < 0)
+	if (rc < 0) {
+		if (cg.version)
+			cgroup_destroy(&cg);
 		state_delete(g->root, id, err, sizeof(err));
-	else
+	} else {
 		*pid = p;
+	}
 out:
-	/* st borrows c's strings; only created/owner/annotations are its own */
+	/* st borrows c's strings; only created/owner/annotations/extra are its own */
 	free(st.created);
 	free(st.owner);
 	json_decref(st.annotations);
+	json_decref(st.extra);
 	oci_config_free(c);
 	return rc;
+}
+
+int sandbox_cgroup(const struct oci_state *st, struct cgroup *cg)
+{
+	json_t *j = st->extra ? json_object_get(st->extra, "cgroup") : NULL;
+	return j && cgroup_from_json(cg, j) == 0 ? 0 : -1;
+}
+
+void sandbox_remove(const struct global_opts *g, const char *id)
+{
+	char err[512];
+	struct oci_state st;
+	if (state_load(g->root, id, &st, err, sizeof(err)) == 0) {
+		sandbox_kill_host(&st);
+		struct cgroup cg;
+		if (sandbox_cgroup(&st, &cg) == 0)
+			cgroup_destroy(&cg);
+		state_free(&st);
+	}
+	state_delete(g->root, id, err, sizeof(err));
 }
 
 int sandbox_load(const struct global_opts *g, const char *id, struct oci_state *st)
 {
 	char err[512];
+	cli_debug_log_id(id);
 	if (state_load(g->root, id, st, err, sizeof(err)) < 0) {
 		cli_error("%s", err);
 		return -1;

@@ -72,8 +72,8 @@ static int tmpfs_options(const char *data, struct kernel_mount *km, char *err, s
 }
 
 /* A gofer for the bind source; km->name set for a source file. */
-static int bind_source(struct sandbox_mounts *sm, const char *id, const struct oci_mount *m,
-		       struct kernel_mount *km, char *err, size_t errlen)
+static int bind_source(struct sandbox_mounts *sm, const char *id, const struct oci_config *c,
+		       const struct oci_mount *m, struct kernel_mount *km, char *err, size_t errlen)
 {
 	struct stat st;
 	if (stat(m->source, &st) < 0) {
@@ -93,7 +93,7 @@ static int bind_source(struct sandbox_mounts *sm, const char *id, const struct o
 	}
 	km->readonly = m->flags & MS_RDONLY;
 	pid_t pid;
-	int fd = sandbox_start_gofer(id, dir, km->readonly, &pid);
+	int fd = sandbox_start_gofer(id, dir, km->readonly, c, &pid);
 	free(dir);
 	if (fd < 0) {
 		snprintf(err, errlen, "mount %s: cannot start a gofer: %s", m->destination, strerror(-fd));
@@ -122,7 +122,7 @@ int sandbox_mounts_prepare(struct sandbox_mounts *sm, const struct oci_config *c
 					   .source = m->source ? m->source : type, .mode = -1, .gofer_fd = -1 };
 		if ((m->flags & MS_BIND) || !strcmp(type, "bind")) {
 			km.kind = KMOUNT_BIND;
-			if (bind_source(sm, id, m, &km, err, errlen) < 0)
+			if (bind_source(sm, id, c, m, &km, err, errlen) < 0)
 				return -1;
 		} else if (!strcmp(type, "tmpfs")) {
 			if (!strcmp(m->destination, "/dev"))

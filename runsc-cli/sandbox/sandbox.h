@@ -54,9 +54,23 @@ struct guest_seccomp;
 struct guest_seccomp *sandbox_seccomp_compile(const struct oci_seccomp *s, char *err, size_t errlen);
 void sandbox_seccomp_free(struct guest_seccomp *p);
 
-/* Start `cvisor gofer` serving the host tree `root` (gofer.c); returns the
- * sentry's end of the channel, or -errno. */
-int sandbox_start_gofer(const char *id, const char *root, bool readonly, pid_t *pid);
+struct oci_config;
+/* Start `cvisor gofer` serving the host tree `root` (gofer.c), in the user
+ * namespace of c's linux.uidMappings/gidMappings (or path) if any; returns
+ * the sentry's end of the channel, or -errno. */
+int sandbox_start_gofer(const char *id, const char *root, bool readonly,
+			const struct oci_config *c, pid_t *pid);
+
+/* linux.namespaces paths (network, user: joined) and the id mappings
+ * (nscheck.c): 0, or -1 with a one-line err. */
+int sandbox_check_namespaces(const struct oci_config *c, char *err, size_t errlen);
+
+struct cgroup;
+/* The container's cgroup from its state ("cvisor": {"cgroup": …}); -1 if
+ * it has none (rootless). */
+int sandbox_cgroup(const struct oci_state *st, struct cgroup *cg);
+/* Kill the sandbox, remove its cgroup and its state (run, failed starts). */
+void sandbox_remove(const struct global_opts *g, const char *id);
 
 struct oci_config;
 struct kernel_mount;

@@ -2,9 +2,10 @@
  * sandbox_run: the sentry runs in a grandchild inside fresh namespaces.
  *
  * caller (host namespaces, waits)
- *   -> holder: unshares the user namespace (only root, mapped to the
- *      caller's uid/gid) and the mount, ipc, uts, net, cgroup and pid
- *      namespaces, then forks and waits
+ *   -> holder: joins the network namespace of cfg->netns_path (if any),
+ *      unshares the user namespace (only root, mapped to the caller's
+ *      uid/gid; or joins cfg->userns_path) and the mount, ipc, uts, net
+ *      (unless joined), cgroup and pid namespaces, then forks and waits
  *      -> sentry: pid 1 of the new pid namespace (every stub lives there
  *         too), confines itself and runs fn.
  * The two waiters forward the signals a process sends them (not the
@@ -147,6 +148,19 @@ static noreturn void sentry_process(int (*fn)(const struct kernel_config *),
 	exit(0);
 }
 
+/* setns into the namespace of type nstype at path. */
+static int join_ns(const char *path, int nstype)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int err = setns(fd, nstype) < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		log_error("sandbox: cannot join %s: %s", path, strerror(-err));
+	return err;
+}
+
 /* The namespace holder: a new pid namespace only applies to children, and a
  * process whose children's namespace has died can fork no more, so the
  * caller itself stays out of all this. */
@@ -157,12 +171,20 @@ static noreturn void holder(int (*fn)(const struct kernel_config *), const struc
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 	int err = 0;
-	if (unshare(CLONE_NEWUSER) < 0)
-		err = -errno;
-	else if ((err = sandbox_userns_map(uid, gid)) < 0)
+	/* A network namespace to join first, while the host's capabilities
+	 * still count (a CNI-made one belongs to the host's user namespace). */
+	if (cfg->netns_path)
+		err = join_ns(cfg->netns_path, CLONE_NEWNET);
+	if (err)
 		;
-	else if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP |
-			 CLONE_NEWPID) < 0)
+	else if (cfg->userns_path)
+		err = join_ns(cfg->userns_path, CLONE_NEWUSER);
+	else if (unshare(CLONE_NEWUSER) < 0)
+		err = -errno;
+	else
+		err = sandbox_userns_map(uid, gid);
+	if (!err && unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWPID |
+			    (cfg->netns_path ? 0 : CLONE_NEWNET)) < 0)
 		err = -errno;
 	pid_t pid = err ? -1 : fork();
 	if (pid == 0)

@@ -23,14 +23,15 @@ trap cleanup EXIT
 expect() { # expect WHAT GOT WANT
 	[ "$2" = "$3" ] || die "$1: got '$2', expected '$3'"
 }
-new_id() { local id="cfg-$case_name-$$-$1"; ids+=("$id"); echo "$id"; }
+# new_id N: sets $id (not in a subshell: the cleanup needs ids[])
+new_id() { id="cfg-$case_name-$$-$1"; ids+=("$id"); }
 
 # bundle DIR ARGS_JSON PROCESS_EXTRA TOP_EXTRA LINUX_EXTRA [READONLY]
 # A busybox rootfs; the extras are JSON members (with a leading comma).
 bundle() {
 	local dir=$1 args=$2 pextra=$3 textra=$4 lextra=$5 ro=${6:-true}
 	rm -rf "$dir"
-	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/tmp" "$dir/rootfs/dev" "$dir/rootfs/proc"
+	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/tmp" "$dir/rootfs/dev" "$dir/rootfs/proc" "$dir/rootfs/sys"
 	cp /bin/busybox "$dir/rootfs/bin/busybox"
 	for a in sh echo cat grep mkdir uname ls stat dd df touch rm wc tail sleep true; do ln -s busybox "$dir/rootfs/bin/$a"; done
 	cat >"$dir/config.json" <<JSON
@@ -52,7 +53,7 @@ JSON
 # run BUNDLE: run a container, stdout+stderr in $out, exit status in $rc.
 run() {
 	local id
-	id=$(new_id "$RANDOM")
+	new_id "$RANDOM"
 	out=$("${C[@]}" run -b "$1" "$id" 2>&1)
 	rc=$?
 }
@@ -134,7 +135,7 @@ bind)
 	[ -e "$b/rootfs/data" ] && die "mount point made on the host rootfs"
 	# a missing source fails create cleanly
 	bundle "$b" '["true"]' "" ', "mounts": [{"destination": "/x", "type": "bind", "source": "/nonexistent-cfg", "options": ["bind"]}]' ""
-	id=$(new_id missing)
+	new_id missing
 	"${C[@]}" create -b "$b" "$id" >/dev/null 2>&1 && die "create with a missing bind source succeeded"
 	[ -e "$root/$id" ] && die "state of $id left"
 	rm -rf "$host" ;;
@@ -171,7 +172,7 @@ SH
 	hooks=", \"hooks\": {\"prestart\": [$(h prestart)], \"createRuntime\": [$(h createRuntime)],
 		\"poststart\": [$(h poststart)], \"poststop\": [$(h poststop)]}"
 	bundle "$b" '["sleep", "1000"]' "" "$hooks" ""
-	id=$(new_id 1)
+	new_id 1
 	"${C[@]}" create -b "$b" "$id" >/dev/null 2>&1 || die "create failed"
 	pid=$("${C[@]}" state "$id" | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
 	expect "create hooks" "$(cat "$log" 2>&1)" "prestart creating $pid $id
@@ -188,7 +189,7 @@ poststop stopped 0 $id"
 	hooks=", \"hooks\": {\"prestart\": [$(h prestart)], \"createRuntime\": [$(h createRuntime 3)],
 		\"poststart\": [$(h poststart)], \"poststop\": [$(h poststop)]}"
 	bundle "$b" '["sleep", "1000"]' "" "$hooks" ""
-	id=$(new_id 2)
+	new_id 2
 	err=$("${C[@]}" create -b "$b" "$id" 2>&1 >/dev/null) && die "create with a failing hook succeeded"
 	expect "hook error" "$err" "cvisor: error running createRuntime hook #0: hook $hook: exit status 3, output: output of createRuntime "
 	expect "hooks run" "$(cut -d' ' -f1,2 "$log" 2>&1)" "prestart creating"$'\n'"createRuntime creating"
@@ -198,7 +199,7 @@ poststop stopped 0 $id"
 	# a hook past its timeout is killed
 	hooks=", \"hooks\": {\"prestart\": [{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"20\"], \"timeout\": 1}]}"
 	bundle "$b" '["true"]' "" "$hooks" ""
-	id=$(new_id 3)
+	new_id 3
 	start=$SECONDS
 	err=$("${C[@]}" create -b "$b" "$id" 2>&1 >/dev/null) && die "create with a hanging hook succeeded"
 	expect "timeout error" "$err" "cvisor: error running prestart hook #0: hook /bin/sleep: timed out after 1 s"
@@ -207,7 +208,7 @@ poststop stopped 0 $id"
 	# a failing poststop hook is only a warning
 	hooks=", \"hooks\": {\"poststop\": [$(h poststop 1)]}"
 	bundle "$b" '["true"]' "" "$hooks" ""
-	id=$(new_id 4)
+	new_id 4
 	"${C[@]}" create -b "$b" "$id" >/dev/null 2>&1 || die "create 4 failed"
 	"${C[@]}" delete "$id" 2>/dev/null || die "delete with a failing poststop hook failed"
 	[ -e "$root/$id" ] && die "state of $id left after delete"

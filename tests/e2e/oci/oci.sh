@@ -24,7 +24,7 @@ trap cleanup EXIT
 bundle() {
 	local dir=$1 args=$2
 	rm -rf "$dir"
-	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/tmp" "$dir/rootfs/dev" "$dir/rootfs/proc"
+	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/tmp" "$dir/rootfs/dev" "$dir/rootfs/proc" "$dir/rootfs/sys"
 	cp /bin/busybox "$dir/rootfs/bin/busybox"
 	for a in sh echo sleep cat true false ls ps; do ln -s busybox "$dir/rootfs/bin/$a"; done
 	cat >"$dir/config.json" <<JSON
@@ -45,7 +45,8 @@ bundle() {
 JSON
 }
 
-new_id() { local id="oci-$case_name-$$-$1"; ids+=("$id"); echo "$id"; }
+# new_id N: sets $id (not in a subshell: the cleanup needs ids[])
+new_id() { id="oci-$case_name-$$-$1"; ids+=("$id"); }
 status_of() { "${C[@]}" state "$1" 2>/dev/null | sed -n 's/.*"status": "\(.*\)".*/\1/p'; }
 # wait_status ID STATUS: up to ~5 s.
 wait_status() {
@@ -61,6 +62,8 @@ no_leftovers() { # no_leftovers ID...
 		for _ in $(seq 200); do pgrep -f -- "$id" >/dev/null || break; sleep 0.01; done
 		pgrep -fa -- "$id" >&2 && die "processes of $id left"
 		[ -e "$root/$id" ] && die "state of $id left"
+		[ -z "$(find /sys/fs/cgroup -name "$id" -type d 2>/dev/null)" ] ||
+			die "cgroup of $id left: $(find /sys/fs/cgroup -name "$id" -type d | head -1)"
 	done
 	return 0
 }
@@ -69,14 +72,14 @@ b="$work/bundle-$case_name"
 case $case_name in
 run-exit)
 	bundle "$b" '["sh", "-c", "echo hi $GREETING $(hostname); exit 7"]'
-	id=$(new_id 1)
+	new_id 1
 	out=$("${C[@]}" run -b "$b" "$id")
 	expect "run status" $? 7
 	expect "run output" "$out" "hi hello ocitest"
 	no_leftovers "$id"
 	# killed by a signal: 128+N (pid 1 cannot kill itself: kill it from the host)
 	bundle "$b" '["sleep", "1000"]'
-	id=$(new_id 2)
+	new_id 2
 	( wait_status "$id" running && "${C[@]}" kill "$id" KILL ) &
 	"${C[@]}" run -b "$b" "$id"
 	expect "run killed status" $? 137
@@ -84,19 +87,19 @@ run-exit)
 	no_leftovers "$id" ;;
 spec-run)
 	# runc's quick start: spec, edit the args, run.
-	rm -rf "$b" && mkdir -p "$b/rootfs/bin" "$b/rootfs/tmp" "$b/rootfs/dev" "$b/rootfs/proc"
+	rm -rf "$b" && mkdir -p "$b/rootfs/bin" "$b/rootfs/tmp" "$b/rootfs/dev" "$b/rootfs/proc" "$b/rootfs/sys"
 	cp /bin/busybox "$b/rootfs/bin/busybox"
 	ln -s busybox "$b/rootfs/bin/sh"
 	(cd "$b" && "$cvisor" spec) || die "spec failed"
 	sed -i 's/"terminal": true/"terminal": false/; s/^\(\t*\)"sh"$/\1"sh", "-c", "echo quick start"/' "$b/config.json"
-	id=$(new_id 1)
+	new_id 1
 	out=$(cd "$b" && "${C[@]}" run "$id")
 	expect "run status" $? 0
 	expect "run output" "$out" "quick start"
 	no_leftovers "$id" ;;
 lifecycle)
 	bundle "$b" '["sleep", "1000"]'
-	id=$(new_id 1)
+	new_id 1
 	"${C[@]}" create -b "$b" --pid-file "$work/$id.pid" "$id" || die "create failed"
 	pid=$(cat "$work/$id.pid")
 	expect "pid file" "$("${C[@]}" state "$id" | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')" "$pid"
@@ -118,23 +121,24 @@ lifecycle)
 	"${C[@]}" delete --force "$id" || die "delete --force of a missing container failed"
 	no_leftovers "$id"
 	# kill of a created container, delete --force of a running one
-	id=$(new_id 2)
+	new_id 2
 	"${C[@]}" create -b "$b" "$id" || die "create 2 failed"
 	"${C[@]}" kill "$id" KILL || die "kill of a created container failed"
 	wait_status "$id" stopped
 	"${C[@]}" delete "$id" || die "delete 2 failed"
-	id=$(new_id 3)
+	new_id 3
 	"${C[@]}" run -d -b "$b" "$id" || die "run -d failed"
 	expect "status after run -d" "$(status_of "$id")" running
 	"${C[@]}" kill --all "$id" KILL || die "kill --all failed"
 	wait_status "$id" stopped
-	id=$(new_id 4)
+	"${C[@]}" delete "$id" || die "delete 3 failed"
+	new_id 4
 	"${C[@]}" run -d -b "$b" "$id" || die "run -d failed"
 	"${C[@]}" delete --force "$id" || die "delete --force failed"
 	no_leftovers "${ids[@]}" ;;
 exec)
 	bundle "$b" '["sleep", "1000"]'
-	id=$(new_id 1)
+	new_id 1
 	"${C[@]}" run -d -b "$b" "$id" || die "run -d failed"
 	out=$("${C[@]}" exec "$id" sh -c 'echo exec $GREETING; exit 3')
 	expect "exec status" $? 3
@@ -167,7 +171,7 @@ JSON
 	no_leftovers "$id" ;;
 pause)
 	bundle "$b" '["sh", "-c", "while true; do echo x >>/tmp/n; sleep 0.01; done"]'
-	id=$(new_id 1)
+	new_id 1
 	"${C[@]}" run -d -b "$b" "$id" || die "run -d failed"
 	sleep 0.3
 	"${C[@]}" pause "$id" || die "pause failed"
@@ -188,14 +192,15 @@ pause)
 many)
 	bundle "$b" '["true"]'
 	for i in $(seq 100); do
-		id=$(new_id "$i")
+		new_id "$i"
 		"${C[@]}" create -b "$b" "$id" || { die "create $i failed"; break; }
 		"${C[@]}" start "$id" || { die "start $i failed"; break; }
 		wait_status "$id" stopped || break
 		"${C[@]}" delete "$id" || { die "delete $i failed"; break; }
 	done
 	no_leftovers "${ids[@]}"
-	pgrep -f -- "oci-$case_name-$$-" >/dev/null && die "processes left" ;;
+	pgrep -f -- "oci-$case_name-$$-" >/dev/null && die "processes left"
+	[ -z "$(find /sys/fs/cgroup -name "oci-$case_name-$$-*" 2>/dev/null)" ] || die "cgroups left" ;;
 broken)
 	bundle "$b" '["true"]'
 	good=$(cat "$b/config.json")
@@ -213,7 +218,7 @@ broken)
 	for c in "${cases[@]}"; do
 		what=${c%%|*} json=${c#*|}
 		n=$((n + 1))
-		id=$(new_id "$n")
+		new_id "$n"
 		printf '%s\n' "$json" >"$b/config.json"
 		# (files, not a pipe: a created container holds its stdio open)
 		"${C[@]}" create -b "$b" "$id" >"$work/$id.out" 2>"$work/$id.err"
