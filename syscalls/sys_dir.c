@@ -417,7 +417,7 @@ long sys_fchmodat2(struct task *t, const struct syscall_args *a)
 static long chown_common(struct task *t, int dfd, uint64_t up, int atflags, bool by_fd,
 			 uint64_t uid, uint64_t gid)
 {
-	struct iattr ia = { 0 };
+	struct iattr ia = { .valid = ATTR_KILL_SUID };
 	if ((uint32_t)uid != (uint32_t)-1) {
 		ia.valid |= ATTR_UID;
 		ia.uid = (uid_t)uid;
