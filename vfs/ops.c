@@ -545,6 +545,17 @@ int vfs_setattr(struct task *t, const struct path *p, struct inode *i, struct ia
 
 	if (p && path_is_readonly(p))
 		return -EROFS;
+	/* chown (even with no ids to change) drops S_ISUID even for root, and
+	 * S_ISGID where it means setgid; the mode change then needs the owner */
+	if ((ia->valid & (ATTR_UID | ATTR_GID | ATTR_KILL_SUID)) && !S_ISDIR(i->mode)) {
+		mode_t kill = (i->mode & S_ISUID) | (should_drop_sgid(c, i) ? S_ISGID : 0);
+		if (kill) {
+			mode_t m = (ia->valid & ATTR_MODE) ? ia->mode : i->mode;
+			ia->mode = m & 07777 & ~kill;
+			ia->valid |= ATTR_MODE;
+		}
+	}
+	ia->valid &= ~ATTR_KILL_SUID;
 	if ((ia->valid & ATTR_UID) && !cred_capable(c, CAP_CHOWN) &&
 	    !(c->fsuid == i->uid && ia->uid == i->uid))
 		return -EPERM;
@@ -557,15 +568,6 @@ int vfs_setattr(struct task *t, const struct path *p, struct inode *i, struct ia
 		gid_t g = (ia->valid & ATTR_GID) ? ia->gid : i->gid;
 		if (!cred_in_group(c, g) && !cred_capable(c, CAP_FSETID))
 			ia->mode &= ~S_ISGID;
-	}
-	if ((ia->valid & (ATTR_UID | ATTR_GID)) && !S_ISDIR(i->mode)) {
-		/* chown drops S_ISUID even for root, S_ISGID where it means setgid */
-		mode_t m = (ia->valid & ATTR_MODE) ? ia->mode : i->mode;
-		m &= ~S_ISUID;
-		if (should_drop_sgid(c, i))
-			m &= ~S_ISGID;
-		ia->mode = m & 07777;
-		ia->valid |= ATTR_MODE;
 	}
 	if (!i->iops || !i->iops->setattr)
 		return -EPERM;

@@ -51,6 +51,7 @@ struct path {
 #define ATTR_ATIME (1 << 4)
 #define ATTR_MTIME (1 << 5)
 #define ATTR_CTIME (1 << 6)
+#define ATTR_KILL_SUID (1 << 7)   /* chown: clear set-id bits even with no id given */
 struct iattr {
 	unsigned valid;
 	mode_t mode;

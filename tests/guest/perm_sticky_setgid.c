@@ -120,6 +120,8 @@ static void kill_on_write(void)
 	CHECK(write(fd, "x", 1) == 1, "write");
 	close(fd);
 	CHECK((st_of("suid_w").st_mode & 07777) == 0777, "write: %o", st_of("suid_w").st_mode);
+	FAILS(chown(P("suid_root"), -1, -1), EPERM);    /* would clear bits: owner only */
+	OK(chown(P("sgid_nox"), -1, -1));                /* nothing to clear: fine */
 	OK(truncate(P("suid_t"), 0));
 	CHECK((st_of("suid_t").st_mode & 07777) == 0777, "truncate: %o", st_of("suid_t").st_mode);
 	/* S_ISGID without group x: kept for a member of the file's group only */
@@ -145,6 +147,10 @@ static void root_rules(void)
 	      st_of("suid_root").st_mode);
 	OK(chown(P("suid_root"), 0, 0));
 	CHECK((st_of("suid_root").st_mode & 07777) == 0755, "chown clears: %o",
+	      st_of("suid_root").st_mode);
+	OK(chmod(P("suid_root"), 06755));
+	OK(chown(P("suid_root"), -1, -1));               /* no ids given: still clears */
+	CHECK((st_of("suid_root").st_mode & 07777) == 0755, "chown -1 -1: %o",
 	      st_of("suid_root").st_mode);
 	OK(chmod(P("suid_root"), 06755));
 	OK(chown(P("sg"), 0, 3000));                     /* directories keep theirs */
