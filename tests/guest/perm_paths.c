@@ -8,6 +8,7 @@
 #include "creds.h"
 
 static char top[64];
+static int closed_fd;
 
 static const char *P(const char *rel)
 {
@@ -58,6 +59,9 @@ static void search(void)
 	OK(chdir("/"));
 	FAILS(chdir(P("closed")), EACCES);
 	FAILS(chdir(P("xonly/f")), ENOTDIR);
+	FAILS(fchdir(closed_fd), EACCES);                /* opened by root before the drop */
+	FAILS(chroot(P("closed")), EACCES);              /* search permission first */
+	FAILS(chroot(P("xonly")), EPERM);                /* then CAP_SYS_CHROOT */
 	OK(chdir(P("xonly")));
 	printf("search permission on every directory of a walk\n");
 }
@@ -212,6 +216,8 @@ int main(void)
 	mkfile("grp_read", 0440, 0, 2000);
 	mkfile("other_rw", 0666, 0, 0);
 
+	closed_fd = open(P("closed"), O_RDONLY | O_DIRECTORY);
+	CHECK(closed_fd >= 0, "open closed");
 	pid_t p = fork();
 	CHECK(p >= 0, "fork");
 	if (!p) {
