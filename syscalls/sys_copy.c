@@ -343,11 +343,6 @@ long sys_sync_file_range(struct task *t, const struct syscall_args *a)
 {
 	int64_t off = (int64_t)a->a[1], n = (int64_t)a->a[2], end;
 	unsigned flags = (unsigned)a->a[3];
-
-	if (flags & ~(SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER))
-		return -EINVAL;
-	if (off < 0 || n < 0 || __builtin_add_overflow(off, n, &end))
-		return -EINVAL;
 	struct file *f = fd_get(t->files, (int)a->a[0]);
 	if (!f)
 		return -EBADF;
@@ -355,6 +350,10 @@ long sys_sync_file_range(struct task *t, const struct syscall_args *a)
 	long ret = 0;
 	if (f->flags & O_PATH)
 		ret = -EBADF;
+	else if (flags & ~(SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER))
+		ret = -EINVAL;
+	else if (off < 0 || n < 0 || __builtin_add_overflow(off, n, &end))
+		ret = -EINVAL;
 	else if (!S_ISREG(m) && !S_ISDIR(m) && !S_ISBLK(m) && !S_ISLNK(m))
 		ret = -ESPIPE;
 	else if ((flags & SYNC_FILE_RANGE_WRITE) && f->fops && f->fops->fsync)

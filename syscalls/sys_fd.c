@@ -199,10 +199,13 @@ static long do_fsync(struct task *t, int fd)
 	if (!f)
 		return -EBADF;
 	long ret = 0;
+	mode_t m = f->inode ? f->inode->mode : 0;
 	if (f->flags & O_PATH)
 		ret = -EBADF;
 	else if (f->fops && f->fops->fsync)
 		ret = f->fops->fsync(f);
+	else if (!S_ISREG(m) && !S_ISDIR(m) && !S_ISLNK(m))
+		ret = -EINVAL;  /* pipes, sockets, devices, anon files: no fsync op */
 	file_put(f);
 	return ret;
 }
@@ -222,8 +225,9 @@ long sys_syncfs(struct task *t, const struct syscall_args *a)
 	struct file *f = fd_get(t->files, (int)a->a[0]);
 	if (!f)
 		return -EBADF;
+	long ret = (f->flags & O_PATH) ? -EBADF : 0;
 	file_put(f);
-	return 0;
+	return ret;
 }
 
 long sys_sync(struct task *t, const struct syscall_args *a)
