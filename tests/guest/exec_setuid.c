@@ -19,15 +19,16 @@ static int show(void)
 	CHECK(getresuid(&r, &e, &s) == 0 && getresgid(&rg, &eg, &sg) == 0, "getres");
 	struct caps c = caps_get();
 	uint64_t b = caps_bounding();
-	printf("  uid %u %u %u gid %u %u %u secure %lu caps %s/%s keepcaps %d dumpable %d\n", r, e,
-	       s, rg, eg, sg, getauxval(AT_SECURE),
-	       !c.perm ? "none" : c.perm == b ? "bounding" : "other",
+	printf("  uid %u %u %u gid %u %u %u secure %lu caps %s/%s keepcaps %d dumpable %d%s\n", r,
+	       e, s, rg, eg, sg, getauxval(AT_SECURE),
+	       !c.perm ? "none" : c.perm == b ? "bounding" : c.perm == BIT(CAP_NET_RAW) ? "net_raw" : "other",
 	       !c.eff ? "none" : c.eff == c.perm ? "permitted" : "other",
-	       prctl(PR_GET_KEEPCAPS), prctl(PR_GET_DUMPABLE));
+	       prctl(PR_GET_KEEPCAPS), prctl(PR_GET_DUMPABLE),
+	       prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_NET_RAW, 0, 0) ? " ambient" : "");
 	return 0;
 }
 
-enum { NONE, NNP, NOROOT };
+enum { NONE, NNP, NOROOT, AMBIENT };
 
 static void run(const char *what, uid_t uid, uid_t euid, int how, const char *prog)
 {
@@ -38,7 +39,14 @@ static void run(const char *what, uid_t uid, uid_t euid, int how, const char *pr
 		OK(setgroups(0, NULL));
 		OK(setresgid(1000, 1000, 1000));
 		OK(prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS | (how == NOROOT ? SECBIT_NOROOT : 0), 0, 0, 0));
+		if (how == AMBIENT) {
+			struct caps c = caps_get();
+			c.inh = BIT(CAP_NET_RAW);
+			OK(caps_set(c));
+		}
 		OK(setresuid(uid, euid, euid));
+		if (how == AMBIENT)
+			OK(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0));
 		if (how == NNP)
 			OK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
 		printf("%s\n", what);
@@ -78,6 +86,8 @@ int main(int argc, char **argv)
 	run("plain program as 1000:", 1000, 1000, NONE, helper);
 	run("plain program as root:", 0, 0, NONE, helper);
 	run("plain program as root with SECBIT_NOROOT:", 0, 0, NOROOT, helper);
+	run("plain program as 1000 with ambient NET_RAW:", 1000, 1000, AMBIENT, helper);
+	run("plain program as root with ambient NET_RAW:", 0, 0, AMBIENT, helper);
 	copy_self("xonly", 0, 0, 0711);
 	run("execute-only program as 1000:", 1000, 1000, NONE, helper);
 	copy_self("suid0", 0, 0, 04755);
@@ -87,6 +97,7 @@ int main(int argc, char **argv)
 	run("setuid-root as ruid 1000 euid 0 with no_new_privs:", 1000, 0, NNP, helper);
 	copy_self("suid2000", 2000, 0, 04755);
 	run("setuid-2000 as 1000:", 1000, 1000, NONE, helper);
+	run("setuid-2000 as 1000 with ambient NET_RAW:", 1000, 1000, AMBIENT, helper);
 	run("setuid-2000 as root:", 0, 0, NONE, helper);
 	copy_self("sgid3000", 0, 3000, 02755);
 	run("setgid-3000 as 1000:", 1000, 1000, NONE, helper);
