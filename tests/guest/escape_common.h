@@ -13,7 +13,9 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 #include "guest.h"
 
 static const char *escape_marker = "cvisor-escape-marker";
@@ -74,6 +76,19 @@ static void escape_check_path(int at, const char *path)
 	}
 	escape_check_dir(dfd, path);
 	close(dfd);
+}
+
+/* openat2 of a directory. Linux answers EAGAIN to a scoped ".." walk
+ * while any rename or mount happens anywhere (the caller may retry): so
+ * do that, a bounded number of times. */
+static long escape_openat2(int dfd, const char *p, unsigned long long resolve)
+{
+	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY, .resolve = resolve };
+	long r;
+	for (int k = 0; k < 1000; k++)
+		if ((r = syscall(SYS_openat2, dfd, p, &how, sizeof(how))) >= 0 || errno != EAGAIN)
+			break;
+	return r;
 }
 
 /* "../" n times, then tail. */

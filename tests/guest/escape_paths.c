@@ -2,15 +2,7 @@
  * to "/.." and to "../"s, /proc/self/root, /proc/self/cwd, /proc/1/cwd,
  * /proc/self/fd/N of directories, openat2 RESOLVE_BENEATH/IN_ROOT.
  * See escape_common.h for what is checked. */
-#include <sys/syscall.h>
-#include <linux/openat2.h>
 #include "escape_common.h"
-
-static long openat2_(int dfd, const char *p, unsigned long long resolve)
-{
-	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY, .resolve = resolve };
-	return syscall(SYS_openat2, dfd, p, &how, sizeof(how));
-}
 
 int main(int argc, char **argv)
 {
@@ -78,18 +70,18 @@ int main(int argc, char **argv)
 	printf("proc links: end at /\n");
 
 	/* openat2: BENEATH refuses, IN_ROOT clamps */
-	CHECK(openat2_(rootfd, "..", RESOLVE_BENEATH) == -1 && errno == EXDEV, "beneath ..");
-	CHECK(openat2_(deep, "../../../..", RESOLVE_BENEATH) == -1 && errno == EXDEV, "beneath ups");
+	CHECK(escape_openat2(rootfd, "..", RESOLVE_BENEATH) == -1 && errno == EXDEV, "beneath ..");
+	CHECK(escape_openat2(deep, "../../../..", RESOLVE_BENEATH) == -1 && errno == EXDEV, "beneath ups");
 	snprintf(p, sizeof(p), "%s/l0", work);
-	CHECK(openat2_(AT_FDCWD, p, RESOLVE_BENEATH) == -1 && errno == EXDEV, "beneath abs");
-	CHECK(openat2_(deep, "/proc/self/root", RESOLVE_BENEATH) == -1 && errno == EXDEV, "beneath magic");
-	long fd = openat2_(rootfd, escape_ups(10, ""), RESOLVE_IN_ROOT);
+	CHECK(escape_openat2(AT_FDCWD, p, RESOLVE_BENEATH) == -1 && errno == EXDEV, "beneath abs");
+	CHECK(escape_openat2(deep, "/proc/self/root", RESOLVE_BENEATH) == -1 && errno == EXDEV, "beneath magic");
+	long fd = escape_openat2(rootfd, escape_ups(10, ""), RESOLVE_IN_ROOT);
 	CHECK(fd >= 0, "in_root ups");
 	escape_check_dir((int)fd, "in_root ups");
 	close((int)fd);
 	snprintf(p, sizeof(p), "../../%s", escape_marker);
-	CHECK(openat2_(rootfd, p, RESOLVE_IN_ROOT) == -1 && errno == ENOENT, "in_root marker");
-	fd = openat2_(deep, "../../../../../..", RESOLVE_IN_ROOT);
+	CHECK(escape_openat2(rootfd, p, RESOLVE_IN_ROOT) == -1 && errno == ENOENT, "in_root marker");
+	fd = escape_openat2(deep, "../../../../../..", RESOLVE_IN_ROOT);
 	CHECK(fd >= 0, "in_root from deep");
 	struct stat st, d;
 	CHECK(fstat((int)fd, &st) == 0 && fstat(deep, &d) == 0 && escape_same(&st, &d), "clamped at dirfd");

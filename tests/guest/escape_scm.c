@@ -3,9 +3,7 @@
  * RESOLVE_BENEATH / RESOLVE_IN_ROOT. Like Linux, the fds lead out of the
  * jail, but only up to the real root (escape_common.h). */
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <linux/openat2.h>
 #include "escape_common.h"
 
 #define NFDS 4
@@ -42,12 +40,6 @@ static int recv_fds(int sock, int *fds)
 	return n;
 }
 
-static long openat2_(int dfd, const char *p, unsigned long long resolve)
-{
-	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY, .resolve = resolve };
-	return syscall(SYS_openat2, dfd, p, &how, sizeof(how));
-}
-
 /* The jailed receiver. */
 static int receiver(int sock, const char *jail)
 {
@@ -64,9 +56,9 @@ static int receiver(int sock, const char *jail)
 		escape_check_path(fds[k], escape_ups(40, ""));
 		snprintf(p, sizeof(p), "../../../../%s", escape_marker);
 		CHECK(faccessat(fds[k], p, F_OK, 0) == -1 && errno == ENOENT, "marker from fd %d", k);
-		CHECK(openat2_(fds[k], "..", RESOLVE_BENEATH) == -1 && errno == EXDEV, "beneath %d", k);
-		CHECK(openat2_(fds[k], p, RESOLVE_IN_ROOT) == -1 && errno == ENOENT, "in_root %d", k);
-		long fd = openat2_(fds[k], escape_ups(8, ""), RESOLVE_IN_ROOT);
+		CHECK(escape_openat2(fds[k], "..", RESOLVE_BENEATH) == -1 && errno == EXDEV, "beneath %d", k);
+		CHECK(escape_openat2(fds[k], p, RESOLVE_IN_ROOT) == -1 && errno == ENOENT, "in_root %d", k);
+		long fd = escape_openat2(fds[k], escape_ups(8, ""), RESOLVE_IN_ROOT);
 		CHECK(fd >= 0 && fstat((int)fd, &st) == 0, "in_root ups %d", k);
 		struct stat d;
 		CHECK(fstat(fds[k], &d) == 0 && escape_same(&st, &d), "in_root clamps at fd %d", k);

@@ -2,7 +2,8 @@
  * Copy-up: before the first change to an object of the lower layer, make
  * it in the upper layer (its parent directories first) with the same
  * type, data, link target, mode, owner and times. The overlay inode keeps
- * its inode number.
+ * its inode number, and the upper inode carries it (OVL_ORIGIN_INO) for
+ * later lookups under other names.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -139,6 +140,7 @@ int ovl_copy_up(struct inode *i)
 		return err;
 	oi->upper = u;
 	if (!S_ISDIR(i->mode)) {
+		u->ino = i->ino | OVL_ORIGIN_INO;
 		inode_put(oi->lower);
 		oi->lower = NULL;
 	}

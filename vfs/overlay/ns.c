@@ -80,7 +80,7 @@ static int make(struct inode *dir, const char *name, enum kind k, mode_t mode, d
 			(void)make_whiteout(up, name);
 		return err;
 	}
-	*out = ovl_inode_new(dir->sb, dir, name, u, NULL, u->ino | OVL_UPPER_INO);
+	*out = ovl_inode_new(dir->sb, dir, name, u, NULL, ovl_upper_ino(u->ino));
 	inode_put(u);
 	ovl_copy_attr(dir);
 	return *out ? 0 : -ENOMEM;

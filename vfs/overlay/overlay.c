@@ -166,12 +166,11 @@ int ovl_lookup(struct inode *dir, const char *name, struct inode **out)
 	}
 	if (!u && !l)
 		return -ENOENT;
-	/* A copied-up (or shadowing) object keeps the lower inode number;
-	 * its lower inode is only kept by merged directories. */
-	uint64_t ino = l ? l->ino : u->ino | OVL_UPPER_INO;
+	/* Merged directories keep the lower inode number (and inode); any
+	 * other upper object has its own, or the one copy-up stamped on it. */
+	uint64_t ino = l ? l->ino : ovl_upper_ino(u->ino);
 	if (u && l && (!S_ISDIR(u->mode) || !S_ISDIR(l->mode))) {
-		if (S_ISDIR(u->mode))
-			ino = u->ino | OVL_UPPER_INO;
+		ino = ovl_upper_ino(u->ino);
 		inode_put(l);
 		l = NULL;
 	}

@@ -18,6 +18,16 @@
 #define OVERLAYFS_MAGIC 0x794c7630
 /* Inode numbers of upper-only objects: kept apart from the lower's. */
 #define OVL_UPPER_INO (1ULL << 62)
+/* A copy-up stamps the lower inode number on the (private) upper inode
+ * with this bit, so the object keeps it under any name it gets later
+ * (hard links, renames), like overlayfs with xino=on. */
+#define OVL_ORIGIN_INO (1ULL << 61)
+
+/* The overlay inode number of an upper inode that has no lower twin. */
+static inline uint64_t ovl_upper_ino(uint64_t upper_ino)
+{
+	return upper_ino & OVL_ORIGIN_INO ? upper_ino & ~OVL_ORIGIN_INO : upper_ino | OVL_UPPER_INO;
+}
 
 struct ovl_sb {
 	struct super_block *lower, *upper;

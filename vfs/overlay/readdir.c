@@ -107,19 +107,15 @@ static uint64_t upper_ino(struct inode *dir, const struct ovl_dirent *e, const s
 		inode_put(live);
 		return ino;
 	}
-	if (!le)
-		return e->ino | OVL_UPPER_INO;
-	if (e->type != DT_DIR)
-		return le->ino;
-	if (le->type != DT_DIR)
-		return e->ino | OVL_UPPER_INO;
+	if (!le || e->type != DT_DIR || le->type != DT_DIR)
+		return ovl_upper_ino(e->ino);
 	struct inode *up = OI(dir)->upper, *u;
 	bool opaque = false;
 	if (!up->iops->lookup(up, e->name, &u)) {
 		opaque = ovl_is_opaque(dir->sb, u);
 		inode_put(u);
 	}
-	return opaque ? e->ino | OVL_UPPER_INO : le->ino;
+	return opaque ? ovl_upper_ino(e->ino) : le->ino;
 }
 
 int ovl_merged_list(struct inode *dir, struct ovl_dirent **out, size_t *n)
