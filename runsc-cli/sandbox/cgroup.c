@@ -33,7 +33,7 @@ int cg_write(const char *dir, const char *file, const char *text)
 {
 	char p[PATH_MAX + 64];
 	snprintf(p, sizeof(p), "%s/%s", dir, file);
-	int fd = open(p, O_WRONLY | O_CLOEXEC);
+	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);   /* as runc opens them */
 	if (fd < 0)
 		return -errno;
 	ssize_t len = (ssize_t)strlen(text);

@@ -71,6 +71,10 @@ static const struct {
 	{ "rlimit_soft_above_hard.json", "config.json: process.rlimits[0]: soft limit is greater than hard limit" },
 	{ "rlimit_too_big.json", "config.json: invalid JSON at line 1 column 161: too big integer" },
 	{ "uid_mapping_overflow.json", "config.json: linux.uidMappings[0]: range overflows 32-bit ids" },
+	{ "overlapping_uid_mapping.json", "config.json: linux.uidMappings[1]: range overlaps linux.uidMappings[0]" },
+	{ "host_sysctl.json", "config.json: linux.sysctl: sysctl \"vm.swappiness\" is not in a separate kernel namespace" },
+	{ "hostname_sysctl.json", "config.json: linux.sysctl: sysctl \"kernel.hostname\" is not allowed as it conflicts with the OCI \"hostname\" field" },
+	{ "bad_blkio_weight.json", "config.json: linux.resources.blockIO.weight: must be between 10 and 1000" },
 	{ "mapping_without_userns.json", "config.json: linux.uidMappings: requires a user namespace in linux.namespaces" },
 	{ "relative_hook.json", "config.json: hooks.prestart[0].path: must be an absolute path" },
 	{ "zero_hook_timeout.json", "config.json: hooks.poststop[0].timeout: must be between 1 and 2147483647" },
@@ -367,6 +371,8 @@ Test(oci_config, full_fixture)
 	cr_assert_str_eq(r->cpus, "0-3,5");
 	cr_assert_str_eq(r->mems, "0");
 	cr_assert(r->has_pids_limit && r->pids_limit == 100);
+	cr_assert(r->has_blkio_weight && r->blkio_weight == 300);
+	cr_assert_str_eq(c->cgroups_path, "/machine/full");
 
 	cr_assert_eq(c->n_sysctl, 2);
 	cr_assert_str_eq(c->sysctl[0].key, "net.ipv4.ip_forward");
