@@ -132,6 +132,8 @@ static int create_file(struct task *t, struct path *parent, const char *name, mo
 	const struct cred *c = t ? &t->cred : NULL;
 	mode_t umask = t && t->fs ? t->fs->umask : 022;
 
+	if (parent->dentry->deleted)
+		return -ENOENT;         /* a removed directory takes no new names */
 	if (path_is_readonly(parent))
 		return -EROFS;
 	int err = inode_permission(c, dir, MAY_WRITE | MAY_EXEC);

@@ -136,8 +136,8 @@ static int do_create(struct task *t, int dirfd, const char *path, enum create_ki
 	}
 	if (err != -ENOENT)
 		goto out;
-	if (kind != CREATE_DIR && path_has_trailing_slash(path)) {
-		err = -ENOENT;
+	if ((kind != CREATE_DIR && path_has_trailing_slash(path)) || parent.dentry->deleted) {
+		err = -ENOENT;          /* ... or a removed directory (IS_DEADDIR) */
 		goto out;
 	}
 	if (path_is_readonly(&parent)) {
