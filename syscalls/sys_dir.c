@@ -108,15 +108,39 @@ long sys_getdents(struct task *t, const struct syscall_args *a)
 
 /* ---- cwd ---- */
 
+/* Is p at or below root (across mounts)? */
+static bool reachable(const struct path *root, const struct path *p)
+{
+	struct path cur = *p;
+	for (;;) {
+		if (cur.mnt == root->mnt && cur.dentry == root->dentry)
+			return true;
+		if (cur.dentry == cur.mnt->root) {
+			if (cur.mnt->parent == cur.mnt)
+				return false;
+			cur.dentry = cur.mnt->mountpoint;
+			cur.mnt = cur.mnt->parent;
+		} else {
+			cur.dentry = cur.dentry->parent;
+		}
+	}
+}
+
+/* getcwd: -ENOENT for a removed cwd; a cwd outside the root (after chroot)
+ * is shown from the top with Linux's "(unreachable)" prefix. */
 long sys_getcwd(struct task *t, const struct syscall_args *a)
 {
+	static const char unreach[] = "(unreachable)";
 	if (t->fs->cwd.dentry->deleted)
 		return -ENOENT;
-	char *buf = malloc(PATH_MAX_LEN);
+	char *buf = malloc(PATH_MAX_LEN + sizeof(unreach));
 	if (!buf)
 		return -ENOMEM;
-	long n = path_to_string(&t->fs->root, &t->fs->cwd, buf, PATH_MAX_LEN);
+	size_t pre = reachable(&t->fs->root, &t->fs->cwd) ? 0 : sizeof(unreach) - 1;
+	memcpy(buf, unreach, pre);
+	long n = path_to_string(&t->fs->root, &t->fs->cwd, buf + pre, PATH_MAX_LEN);
 	if (n >= 0) {
+		n += (long)pre;
 		if ((uint64_t)n + 1 > a->a[1])
 			n = -ERANGE;
 		else if (copy_to_user(t->mm, a->a[0], buf, (size_t)n + 1))
