@@ -72,6 +72,8 @@ struct platform_ctx {
 	bool stopped;                   /* in the handler with a valid frame, or patched */
 	bool patched_stop;              /* stopped through a patched site: no frame */
 	bool fp_saved;                  /* patched stop: FPU state is at SC_PFP_OFF */
+	bool fp_restore;                /* ... to be loaded on resume (set_fpstate) */
+	uint64_t patched_eflags;        /* patched stop: rflags the stub is running with */
 	uint64_t patch_rip;             /* last syscall trapped here: try to patch it */
 	uint32_t patch_nr;
 	uint64_t fs_base, gs_base;      /* last known (no FSGSBASE: tracked) */

@@ -215,14 +215,39 @@ sc_stub_ready:
  * to the sentry and wait for its answer (run, or execute a request). The
  * sentry edits the ucontext and fpstate in place (the slot is shared). */
 sc_stub_handler:
-	cmp $SC_INTR_SIG, %edi        /* an interrupt inside stub code (a patched */
-	jne 1f                        /* site's path): the sentry gets the thread */
-	mov 168(%rdx), %rax           /* at its next stop anyway (uc_mcontext.rip) */
+	cmp $SC_INTR_SIG, %edi        /* an interrupt inside stub code: a patched */
+	jne 1f                        /* site's way in or out */
+	mov 168(%rdx), %rax           /* uc_mcontext.rip */
 	lea .Lstart(%rip), %rcx
 	sub %rcx, %rax
 	cmp $SC_CODE_SIZE, %rax
 	jae 1f
-	ret
+	mov 168(%rdx), %rax
+	lea .Lpatch_regs(%rip), %rcx
+	cmp %rcx, %rax
+	jb 3f
+	lea .Lpatch_iret(%rip), %rcx
+	cmp %rcx, %rax
+	ja 3f
+	/* Restoring the registers of a resume: report the thread as if the
+	 * resume had completed (the control page holds all of them). */
+	mov %rsp, %rcx
+	and $-SC_SLOT_SIZE, %rcx
+	mov SC_CTL_PIRET(%rcx), %rax
+	mov %rax, 168(%rdx)           /* rip */
+	mov SC_CTL_PIRET+16(%rcx), %rax
+	mov %rax, 176(%rdx)           /* eflags */
+	mov SC_CTL_PIRET+24(%rcx), %rax
+	mov %rax, 160(%rdx)           /* rsp */
+	xor %eax, %eax
+2:	mov SC_CTL_PREGS(%rcx,%rax,8), %r8
+	mov %r8, 40(%rdx,%rax,8)      /* r8..rcx: the same order in both */
+	inc %eax
+	cmp $15, %eax
+	jb 2b
+	jmp 1f
+3:	ret                           /* on the way in (the event follows) or
+				       * consuming RUN: seen at the next stop */
 1:	mov %rsp, %rbx
 	and $-SC_SLOT_SIZE, %rbx      /* control page of this slot */
 	mov %edi, SC_CTL_SIGNO(%rbx)
@@ -416,7 +441,33 @@ sc_stub_patch_resume:
 	mov $-1, %eax
 	mov $-1, %edx
 	xrstor64 SC_PFP_OFF(%rbx)
-1:	movq $0x33, SC_CTL_PIRET+8(%rbx)
+1:
+.Lpatch_regs:
+	testl $SC_PF_FAST, SC_CTL_PFLAGS(%rbx)
+	jz 2f
+	/* Fast: only arithmetic flags to restore (sahf, OF from an add) and
+	 * %gs on the slot: jump without iretq (~100 ns here). */
+	mov SC_CTL_PREGS+0(%rbx), %r8
+	mov SC_CTL_PREGS+8(%rbx), %r9
+	mov SC_CTL_PREGS+16(%rbx), %r10
+	mov SC_CTL_PREGS+24(%rbx), %r11
+	mov SC_CTL_PREGS+32(%rbx), %r12
+	mov SC_CTL_PREGS+40(%rbx), %r13
+	mov SC_CTL_PREGS+48(%rbx), %r14
+	mov SC_CTL_PREGS+56(%rbx), %r15
+	mov SC_CTL_PREGS+64(%rbx), %rdi
+	mov SC_CTL_PREGS+72(%rbx), %rsi
+	mov SC_CTL_PREGS+80(%rbx), %rbp
+	mov SC_CTL_PREGS+96(%rbx), %rdx
+	mov SC_CTL_PREGS+112(%rbx), %rcx
+	mov SC_CTL_PFLAGS+2(%rbx), %ax
+	add $0x7f, %al
+	sahf
+	mov SC_CTL_PREGS+104(%rbx), %rax
+	mov SC_CTL_PIRET+24(%rbx), %rsp
+	mov SC_CTL_PREGS+88(%rbx), %rbx
+	jmp *%gs:SC_CTL_PIRET
+2:	movq $0x33, SC_CTL_PIRET+8(%rbx)
 	movq $0x2b, SC_CTL_PIRET+32(%rbx)
 	mov SC_CTL_PREGS+0(%rbx), %r8
 	mov SC_CTL_PREGS+8(%rbx), %r9
@@ -434,6 +485,7 @@ sc_stub_patch_resume:
 	mov SC_CTL_PREGS+112(%rbx), %rcx
 	lea SC_CTL_PIRET(%rbx), %rsp
 	mov SC_CTL_PREGS+88(%rbx), %rbx
+.Lpatch_iret:
 	iretq
 
 	.balign 8

@@ -53,6 +53,8 @@
 #define SC_CTL_PSTACK    1024
 #define SC_PFP_OFF       SC_PAGE
 #define SC_PF_FPRESTORE  1    /* xrstor64 SC_PFP_OFF before resuming */
+#define SC_PF_FAST       2    /* resume by sahf + jmp *%gs:rip (see stub.S); */
+				/* bits 16..31: ah (flags 0..7), al (OF) for it */
 
 #define SC_FL_FSGSBASE   1    /* rd/wrfsbase, rd/wrgsbase are usable */
 #define SC_FL_SETFSGS    2    /* no FSGSBASE: arch_prctl fs/gs on resume */

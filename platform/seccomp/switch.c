@@ -26,6 +26,8 @@
 #define XSAVE_HDR_SIZE 64
 #define SYS_SECCOMP_CODE 1
 #define X86_EFLAGS_NT 0x4000   /* iretq in 64-bit mode faults with it */
+#define X86_EFLAGS_OF 0x800
+#define X86_EFLAGS_ARITH 0x8d5  /* CF PF AF ZF SF OF */
 
 /* The kernel's x86-64 struct ucontext up to uc_sigmask. */
 struct k_sigcontext {
@@ -263,7 +265,9 @@ static bool decode_patched(struct platform_ctx *ctx, struct arch_regs *regs,
 	load_bases(ctx, r);
 	site_syscall(r, s->addr, s->nr, ev);
 	ctx->patched_stop = true;
+	ctx->patched_eflags = r->eflags;
 	ctx->fp_saved = false;
+	ctx->fp_restore = false;
 	ctx->stopped = true;
 	return true;
 }
@@ -276,6 +280,16 @@ static void put_patched(struct platform_ctx *ctx, const struct user_regs_struct 
 	const uint64_t iret[5] = { r->rip, USER_CS, r->eflags & ~X86_EFLAGS_NT, r->rsp, USER_SS };
 	memcpy(ctx->slot + SC_CTL_PREGS, g, sizeof(g));
 	memcpy(ctx->slot + SC_CTL_PIRET, iret, sizeof(iret));
+	/* The stub runs with the flags it entered with: when only arithmetic
+	 * ones change and %gs is the slot, it resumes without iretq. */
+	uint32_t pflags = ctx->fp_restore ? SC_PF_FPRESTORE : 0;
+	if (host_gs(ctx, r->gs_base) == ctx->slot_addr &&
+	    !((r->eflags ^ ctx->patched_eflags) & ~(uint64_t)X86_EFLAGS_ARITH)) {
+		uint32_t ahal = (uint32_t)(r->eflags & 0xff) << 8 | ((r->eflags & X86_EFLAGS_OF) ? 1 : 0);
+		pflags |= SC_PF_FAST | ahal << 16;
+	}
+	ctx->ctl->pflags = pflags;
+	ctx->fp_restore = false;
 }
 
 int sc_switch(struct platform_ctx *ctx, struct arch_regs *regs, struct platform_event *ev)
@@ -432,7 +446,7 @@ int sc_set_fpstate(struct platform_ctx *ctx, const struct arch_fpstate *fp)
 		/* xrstor64 on the way back (sc_stub_patch_resume). */
 		ctx->fp_off = SC_PFP_OFF;
 		ctx->fp_saved = true;
-		ctx->ctl->pflags = SC_PF_FPRESTORE;
+		ctx->fp_restore = true;
 	}
 	fp_put(ctx, fp->buf);
 	return 0;
