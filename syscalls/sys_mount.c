@@ -184,7 +184,7 @@ static int new_mount(const struct path *at, const char *type, const char *source
 static int remount(const struct path *p, int mnt_flags, int sb_flags, char *data)
 {
 	struct super_block *sb = p->mnt->sb;
-	bool tmpfs = sb->kill && !strcmp(sb->fstype, "tmpfs");
+	bool tmpfs = sb_is_tmpfs(sb);
 	struct tmpfs_opts o = { 0 };
 	if (p->dentry != p->mnt->root)
 		return -EINVAL;

@@ -122,6 +122,7 @@ struct tmpfs_opts {
 /* One "key" or "key=value" option: 0, or -EINVAL (unknown, bad value). */
 int tmpfs_parse_opt(struct tmpfs_opts *o, const char *key, const char *val);
 struct super_block *tmpfs_new_opts(const struct tmpfs_opts *o);
+bool sb_is_tmpfs(const struct super_block *sb);   /* tmpfs, devfs */
 /* Remount: size and nr_inodes change (-EINVAL below current use). */
 int tmpfs_reconfigure(struct super_block *sb, const struct tmpfs_opts *o);
 

@@ -74,6 +74,11 @@ static int tmpfs_statfs(struct super_block *sb, struct statfs *st)
 	return 0;
 }
 
+bool sb_is_tmpfs(const struct super_block *sb)
+{
+	return sb->statfs == tmpfs_statfs;
+}
+
 /* Options that differ from the defaults, like Linux's shmem_show_options. */
 static void tmpfs_show_options(struct super_block *sb, char *buf, size_t len)
 {
