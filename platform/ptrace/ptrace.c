@@ -16,12 +16,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
-#include <sys/rseq.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <stdio.h>
 #include "ptrace_impl.h"
+#include "../ptrace_util.h"
 
 _Static_assert(STUB_SIZE == 0x10000, "stub.S hard-codes STUB_SIZE");
 
@@ -167,47 +167,6 @@ static void ctx_free(struct platform_ctx *ctx)
 	free(ctx);
 }
 
-/* The calling thread's rseq registration, which a fork-like clone inherits
- * and the stub must undo (see stub_entry). */
-static void my_rseq(uint64_t *area, uint32_t *len)
-{
-	*area = 0;
-	*len = 0;
-	if (__rseq_size == 0)
-		return;
-	struct rseq *rs = (struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
-	if ((int32_t)rs->cpu_id < 0)          /* registration failed or absent */
-		return;
-	*area = (uint64_t)rs;
-	*len = __rseq_size < 32 ? 32 : __rseq_size;   /* glibc registers at least 32 */
-}
-
-/* clone(flags) whose child jumps straight into the stub. Only raw syscalls
- * happen in the child: it is a copy of a multithreaded process. */
-static long raw_clone_to_stub(unsigned long flags, uint64_t entry)
-{
-	long ret;
-	uint64_t area;
-	uint32_t len;
-	my_rseq(&area, &len);
-	register long r10 __asm__("r10") = 0;
-	register long r8 __asm__("r8") = 0;
-	register uint64_t r12 __asm__("r12") = area;
-	register uint64_t r13 __asm__("r13") = len;
-	register uint64_t r14 __asm__("r14") = RSEQ_SIG;
-	__asm__ volatile(
-		"syscall\n\t"
-		"test %%rax, %%rax\n\t"
-		"jnz 1f\n\t"
-		"jmp *%[entry]\n"
-		"1:"
-		: "=a"(ret)
-		: "0"((long)SYS_clone), "D"(flags), "S"(0L), "d"(0L), "r"(r10), "r"(r8),
-		  "r"(r12), "r"(r13), "r"(r14), [entry] "r"(entry)
-		: "rcx", "r11", "memory");
-	return ret;
-}
-
 /* Wait for the first stop of a freshly created stub thread traced by us. */
 static int wait_first_stop(struct platform_ctx *ctx)
 {
@@ -234,7 +193,7 @@ static int spawn_root(struct platform_ctx **out)
 	struct platform_as *as = calloc(1, sizeof(*as));
 	if (!as)
 		return -ENOMEM;
-	long pid = raw_clone_to_stub(CLONE_FILES, STUB_ADDR(stub_entry));
+	long pid = ptrace_util_clone_stub(CLONE_FILES, STUB_ADDR(stub_entry));
 	if (pid < 0) {
 		free(as);
 		return (int)pid;
