@@ -181,9 +181,9 @@ static long rwf_flags(const struct file *f, uint64_t rwf, bool write, int *flags
 			return -EOPNOTSUPP;
 		*flags |= O_NONBLOCK;
 	}
-	if (write && (rwf & RWF_APPEND_))
+	if (write && seekable(f) && (rwf & RWF_APPEND_))
 		*flags |= O_APPEND;
-	if (write && (rwf & RWF_NOAPPEND_))
+	if (write && seekable(f) && (rwf & RWF_NOAPPEND_))
 		*flags &= ~O_APPEND;
 	return 0;
 }
@@ -211,10 +211,14 @@ static long do_rwv(struct task *t, int fd, uint64_t uiov, uint64_t cnt, int64_t 
 		;
 	else if ((ret = rwf_flags(f, rwf, write, &flags)))
 		;
+	else if (flags == saved)
+		ret = rwv(t, f, iov, cnt, off >= 0 ? &pos : NULL, write);
 	else {
+		/* per-call flags: NOWAIT never sleeps; an F_SETFL by another thread
+		 * while a gofer file's host I/O runs unlocked would be undone */
 		f->flags = flags;
 		ret = rwv(t, f, iov, cnt, off >= 0 ? &pos : NULL, write);
-		f->flags = (f->flags & ~(O_NONBLOCK | O_APPEND)) | (saved & (O_NONBLOCK | O_APPEND));
+		f->flags = saved;
 	}
 	free(iov);
 	file_put(f);
