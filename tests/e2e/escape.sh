@@ -17,7 +17,7 @@ sandbox=("$@")
 marker=cvisor-escape-marker
 d=$work/escape
 rm -rf "$d"
-mkdir -p "$d/rootfs/tmp" "$d/rootfs/proc" "$d/rootfs/dev"
+mkdir -p "$d/rootfs/tmp" "$d/rootfs/proc" "$d/rootfs/dev" "$d/rootfs/sys"
 echo secret >"$d/$marker"
 guests=(escape_paths escape_race escape_scm)
 for g in "${guests[@]}"; do
