@@ -38,6 +38,11 @@ struct mem_range {
 	uint64_t off, len;
 	int refs;
 };
+/* range.c: filesystems whose data lives in the memory file (tmpfs) hold
+ * their pages as ranges too, so shared mappings can map the same pages. */
+struct mem_range *range_new(uint64_t len);     /* refs 1; NULL if exhausted */
+void range_get(struct mem_range *r);
+void range_put(struct mem_range *r);           /* frees file space at 0 */
 
 struct vma {
 	struct list_head link;   /* in mm->vmas, sorted by start */

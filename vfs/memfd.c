@@ -2,7 +2,8 @@
  * memfd_create: an unlinked tmpfs regular file named "memfd:NAME" on an
  * internal tmpfs mount (not in the mount table), so /proc/PID/fd shows
  * "/memfd:NAME (deleted)". Seals live in the tmpfs node; tmpfs enforces
- * them on write and resize, mmap asks memfd_write_sealed.
+ * them on write and resize, mmap asks memfd_write_sealed. File data is
+ * tmpfs's, in the memory file, so MAP_SHARED mappings share it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -93,8 +94,10 @@ long memfd_fcntl(struct file *f, int cmd, unsigned arg)
 		return -EINVAL;
 	if (n->seals & F_SEAL_SEAL)
 		return -EPERM;
-	/* F_SEAL_WRITE with writable shared mappings would be -EBUSY: the mm
-	 * has none of those yet. */
+	/* Like Linux: shared mappings that may write (made through a writable
+	 * description, even if PROT_READ for now) forbid F_SEAL_WRITE. */
+	if ((arg & F_SEAL_WRITE) && f->inode->mmap_writable > 0)
+		return -EBUSY;
 	n->seals |= arg;
 	return 0;
 }

@@ -28,6 +28,7 @@ struct task;
 struct cred;
 struct file;
 struct inode;
+struct mem_range;   /* sentry/mm.h */
 struct dentry;
 struct mount;
 struct super_block;
@@ -131,6 +132,16 @@ struct file_ops {
 	long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
 	int (*fsync)(struct file *f);
 	void (*release)(struct file *f);
+	/* MAP_SHARED (sentry/mm, docs/mm.md). mmap_range: a new reference to
+	 * the memory-file range holding file offset off (allocated when absent)
+	 * in *out, the file offset of its first byte in *start. NULL: shared
+	 * mappings of the file are read-only snapshots. mmap_sync: write back
+	 * [off, off+len) changed through mappings (msync, fsync); NULL: nothing
+	 * to write back. mmap_put: a VMA mapping f went away (its range
+	 * reference is dropped already). */
+	int (*mmap_range)(struct file *f, uint64_t off, struct mem_range **out, uint64_t *start);
+	int (*mmap_sync)(struct file *f, uint64_t off, uint64_t len);
+	void (*mmap_put)(struct file *f);
 };
 
 struct super_block {
@@ -168,6 +179,7 @@ struct inode {
 	const struct file_ops *fops;   /* default for open() when iops->open is NULL */
 	void *priv;
 	bool linkable;                 /* O_TMPFILE without O_EXCL: linkat may name it */
+	int mmap_writable;             /* MAP_SHARED VMAs that may write (sentry/mm) */
 };
 
 struct dentry {

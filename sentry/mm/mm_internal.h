@@ -33,9 +33,6 @@ bool memfile_alloc_at(uint64_t off, uint64_t len);
 void memfile_copy(uint64_t dst, uint64_t src, uint64_t len);
 
 /* ---- ranges ---- */
-struct mem_range *range_new(uint64_t len);     /* refs 1; NULL if exhausted */
-void range_get(struct mem_range *r);
-void range_put(struct mem_range *r);           /* frees file space at 0 */
 /* A new range holding len bytes of file f at off (zero past EOF). May drop
  * the kernel lock (host I/O): callers re-validate the mm afterwards.
  * Returns 0 or -errno. */

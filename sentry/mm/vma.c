@@ -10,31 +10,6 @@
 
 /* ---- ranges ---------------------------------------------------------------- */
 
-struct mem_range *range_new(uint64_t len)
-{
-	struct mem_range *r = malloc(sizeof(*r));
-	if (!r)
-		return NULL;
-	r->off = memfile_alloc(len);
-	if (r->off == (uint64_t)-1) {
-		free(r);
-		return NULL;
-	}
-	r->len = len;
-	r->refs = 1;
-	return r;
-}
-
-void range_get(struct mem_range *r) { r->refs++; }
-
-void range_put(struct mem_range *r)
-{
-	if (--r->refs > 0)
-		return;
-	memfile_free(r->off, r->len);
-	free(r);
-}
-
 int range_from_file(struct file *f, uint64_t off, uint64_t len, struct mem_range **out)
 {
 	struct mem_range *r = range_new(len);

@@ -8,4 +8,5 @@ cvisor_unit_test(overlay
   ${CMAKE_CURRENT_LIST_DIR}/test_overlay.c
   ${CMAKE_CURRENT_LIST_DIR}/fake_vfs_deps.c
   ${OVL_CORE_SRCS} ${OVL_TMPFS_SRCS} ${OVL_SRCS}
-  ${CMAKE_SOURCE_DIR}/vfs/devfs/devfs.c)
+  ${CMAKE_SOURCE_DIR}/vfs/devfs/devfs.c
+  ${CMAKE_SOURCE_DIR}/sentry/mm/memfile.c ${CMAKE_SOURCE_DIR}/sentry/mm/range.c)

@@ -10,6 +10,7 @@ cvisor_unit_test(procfs
   ${CMAKE_CURRENT_LIST_DIR}/fake_procfs_deps.c
   ${PROCFS_VFS_SRCS}
   ${CMAKE_SOURCE_DIR}/vfs/devfs/devfs.c
+  ${CMAKE_SOURCE_DIR}/sentry/mm/memfile.c ${CMAKE_SOURCE_DIR}/sentry/mm/range.c
   ${CMAKE_SOURCE_DIR}/vfs/sysfs/sysfs.c
   ${CMAKE_SOURCE_DIR}/vfs/pipe/pipe.c
   ${CMAKE_SOURCE_DIR}/syscalls/sys_poll.c

@@ -7,4 +7,5 @@ cvisor_unit_test(vfs
   ${CMAKE_CURRENT_LIST_DIR}/test_vfs.c
   ${CMAKE_CURRENT_LIST_DIR}/fake_vfs_deps.c
   ${VFS_CORE_SRCS} ${VFS_TMPFS_SRCS}
-  ${CMAKE_SOURCE_DIR}/vfs/devfs/devfs.c)
+  ${CMAKE_SOURCE_DIR}/vfs/devfs/devfs.c
+  ${CMAKE_SOURCE_DIR}/sentry/mm/memfile.c ${CMAKE_SOURCE_DIR}/sentry/mm/range.c)

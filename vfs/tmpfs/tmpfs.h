@@ -30,9 +30,10 @@ struct tmpfs_node {
 	uint64_t next_cookie;         /* 0 and 1 are "." and ".." */
 	unsigned nentries;
 	struct inode *parent;         /* for ".." (no reference: it outlives us) */
-	/* regular files */
-	char *data;
-	uint64_t cap;
+	/* regular files: data in memory-file chunks (tmpfs_file.c) */
+	struct tmpfs_chunk **chunks;  /* sorted by file offset */
+	size_t nchunks, chunks_cap;
+	uint64_t pages;               /* charged pages (sb used, st_blocks) */
 	/* symlinks */
 	char *target;
 	/* all types */
@@ -67,5 +68,11 @@ int tmpfs_removexattr(struct inode *i, const char *name);
 void tmpfs_xattr_free(struct inode *i);
 /* Hole punching / zeroing / preallocation for fallocate (tmpfs_file.c). */
 int tmpfs_fallocate(struct inode *i, int mode, uint64_t off, uint64_t len);
+/* Free a regular file's data (evict). */
+void tmpfs_file_free(struct inode *i);
+/* Does a MAP_SHARED mapping use the file's pages? (memfd F_SEAL_WRITE) */
+bool tmpfs_mapped_shared(struct inode *i);
+/* Bytes of file data held by every tmpfs and memfd (/proc/meminfo Shmem). */
+uint64_t tmpfs_shmem_bytes(void);
 
 #endif

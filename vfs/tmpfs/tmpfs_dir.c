@@ -322,10 +322,8 @@ static void tmpfs_evict(struct inode *i)
 		inode_put(e->inode);
 		free(e);
 	}
-	if (n->data)
-		TSB(i)->used -= n->cap;
+	tmpfs_file_free(i);
 	tmpfs_xattr_free(i);
-	free(n->data);
 	free(n->target);
 	free(n);
 	tmpfs_inode_gone(i->sb);
