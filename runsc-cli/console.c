@@ -96,6 +96,15 @@ fail:
 	return -1;
 }
 
+#define RELAYED_ENV "CVISOR_CONSOLE_RELAYED"
+
+bool console_is_relayed(void)
+{
+	bool relayed = getenv(RELAYED_ENV) != NULL;
+	unsetenv(RELAYED_ENV);
+	return relayed;
+}
+
 void console_relay(int tty)
 {
 	static const int sigs[] = { SIGINT, SIGQUIT, SIGWINCH, SIGHUP };
@@ -108,6 +117,7 @@ void console_relay(int tty)
 	pid_t p = fork();
 	if (p != 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		setenv(RELAYED_ENV, "1", 1);
 		return;
 	}
 	prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -1,8 +1,10 @@
 /* The OCI console socket (`--console-socket`, process.terminal): a host
  * pty pair; the master goes to whoever listens on the socket (the shim),
- * the slave becomes the guest's stdio, wrapped as a host tty file. */
+ * the slave becomes the sentry's stdio: for `create` the outer end of a
+ * sentry pty (vfs/tty/console.c), for `exec` wrapped as a host tty file. */
 #ifndef CVISOR_CONSOLE_H
 #define CVISOR_CONSOLE_H
+#include <stdbool.h>
 
 /* Open a host pty pair (window rows x cols when both are non-zero), send
  * the master over the unix stream socket at `socket_path` with SCM_RIGHTS,
@@ -18,5 +20,10 @@ int console_setup(const char *socket_path, unsigned rows, unsigned cols);
  * forwards to the guest. Alone in its session, it keeps the terminal's
  * signals away from the gofer and the stubs. Best effort: no error. */
 void console_relay(int tty);
+
+/* In the sentry: was its stdio set up by console_relay (an OCI console)?
+ * The answer travels in the environment of the exec'd `cvisor boot`; the
+ * variable is removed. */
+bool console_is_relayed(void);
 
 #endif

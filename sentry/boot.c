@@ -1,5 +1,6 @@
 /* The sentry's main: kernel bring-up, host signal forwarding, wait for init. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #include "sentry/log.h"
 #include "platform/platform.h"
 #include "vfs/vfs.h"
+#include "vfs/tty/tty.h"
+#include "runsc-cli/console.h"
 
 /* Host signals the sentry forwards to guest init, like runsc does. */
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
@@ -28,6 +31,10 @@ static void forwarded_set(sigset_t *set)
 		sigaddset(set, forwarded[i]);
 }
 
+/* An OCI console: the sentry's stdio is a host pty slave whose terminal
+ * signals a relay process forwards to us (runsc-cli/console.c). */
+static bool oci_console;
+
 static void *signal_forwarder(void *arg)
 {
 	sigset_t set;
@@ -37,6 +44,12 @@ static void *signal_forwarder(void *arg)
 		if (sigwaitinfo(&set, &si) < 0)
 			continue;
 		kernel_lock();
+		/* A resize of the console: the guest's terminal takes the new
+		 * size and signals its own foreground process group. */
+		if (si.si_signo == SIGWINCH && console_resize()) {
+			kernel_unlock();
+			continue;
+		}
 		struct thread_group *init = tg_lookup(1);
 		if (init && !init->zombie) {
 			struct ksiginfo info = { .si_signo = si.si_signo, .si_code = SI_USER };
@@ -92,6 +105,20 @@ static int apply_sysctls(const struct kernel_config *cfg)
 	return 0;
 }
 
+/* Guest init's stdio becomes a sentry pty pumped to the host console. */
+static void attach_console(const struct kernel_config *cfg)
+{
+	struct thread_group *init = tg_lookup(1);
+	int fd = fcntl(cfg->stdio_fds[0], F_DUPFD_CLOEXEC, 3);
+	int err = fd < 0 ? -errno : !init || !init->leader ? -ESRCH
+		: console_attach(fd, init, init->leader->files);
+	if (err < 0) {
+		if (fd >= 0)
+			close(fd);
+		log_warn("console: the guest keeps the host terminal: %s", strerror(-err));
+	}
+}
+
 /* The sentry proper, confined by sandbox_run. */
 static int sentry_run(const struct kernel_config *cfg)
 {
@@ -127,6 +154,8 @@ static int sentry_run(const struct kernel_config *cfg)
 		return err;
 	}
 	/* init's thread waits for the kernel lock: no guest code ran yet */
+	if (oci_console)
+		attach_console(cfg);
 	if ((err = sandbox_lockdown(platform->name)) < 0) {
 		kernel_unlock();
 		return err;
@@ -137,6 +166,7 @@ static int sentry_run(const struct kernel_config *cfg)
 
 	while (!kernel.init_exited)
 		pthread_cond_wait(&kernel.init_exit_cond, &kernel.lock);
+	console_shutdown();
 	int status = kernel.init_exit_status;
 	kernel_unlock();
 	return status;
@@ -145,6 +175,7 @@ static int sentry_run(const struct kernel_config *cfg)
 int sentry_main(const struct kernel_config *cfg)
 {
 	log_debug_enabled = cfg->debug;
+	oci_console = console_is_relayed() && isatty(cfg->stdio_fds[0]);
 	crash_handler_install();
 	/* A guest writing to a closed host pipe gets EPIPE (and its own
 	 * SIGPIPE from the kernel), never kills the sentry. */

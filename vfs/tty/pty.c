@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,11 +23,6 @@ static struct list_head ttys = LIST_HEAD_INIT(ttys);
 static const struct file_ops master_fops, slave_fops;
 
 static struct tty *TTY(struct file *f) { return f->priv; }
-
-bool tty_file_is_master(const struct file *f)
-{
-	return f->fops == &master_fops;
-}
 
 void tty_wake(struct tty *tty)
 {
@@ -328,12 +324,24 @@ static const struct file_ops slave_fops = {
 	.poll = slave_poll, .ioctl = slave_ioctl, .release = slave_release,
 };
 
-/* TIOCGPTPEER: open the slave from the master, like opening /dev/pts/N. */
+/* TIOCGPTPEER and the console: open the slave from the master, named
+ * /dev/pts/N when that path leads to it (so ttyname works). */
 int tty_open_peer(struct tty *tty, int flags, struct file **out)
 {
+	char name[32];
+	struct path p;
 	if (!tty->pts)
 		return -EIO;
-	struct file *f = file_new_anon(tty->pts, NULL, (flags & ~O_CLOEXEC) | O_NOCTTY);
+	snprintf(name, sizeof(name), "/dev/pts/%d", tty->index);
+	bool named = path_lookup(current, AT_FDCWD, name, LOOKUP_FOLLOW, &p) == 0;
+	if (named && p.dentry->inode != tty->pts) {
+		path_put(&p);
+		named = false;
+	}
+	int fl = (flags & ~O_CLOEXEC) | O_NOCTTY;
+	struct file *f = named ? file_new(&p, tty->pts, NULL, fl) : file_new_anon(tty->pts, NULL, fl);
+	if (named)
+		path_put(&p);
 	if (!f)
 		return -ENOMEM;
 	int err = pts_open(tty, f);

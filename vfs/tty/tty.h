@@ -88,7 +88,6 @@ struct tty {
 struct tty *tty_lookup_index(int index);    /* live (master open) or NULL */
 struct tty *tty_of_session(int sid);        /* the tty whose session is sid */
 void tty_wake(struct tty *tty);
-bool tty_file_is_master(const struct file *f);
 /* Opens: f's inode is the node opened; flags still hold O_NOCTTY. */
 int ptmx_open(struct file *f);
 int pts_open(struct tty *tty, struct file *f);
@@ -126,6 +125,16 @@ long tty_ioctl(struct tty *tty, struct file *f, bool master, unsigned cmd, uint6
 /* ---- devpts.c ---- */
 struct inode *devpts_add(struct tty *tty, const struct cred *c);   /* the /dev/pts/N node */
 void devpts_remove(struct tty *tty);
+
+/* ---- console.c: the OCI console ---- */
+/* hostfd (a host pty slave, taken) becomes the outer end of a new sentry
+ * pty, whose slave becomes fds 0-2 of files and the controlling terminal
+ * of tg's session. Kernel lock held; before the sandbox lockdown. */
+int console_attach(int hostfd, struct thread_group *tg, struct fdtable *files);
+/* SIGWINCH: each console takes its host pty's size; false without any. */
+bool console_resize(void);
+/* The sandbox ends: the pumps flush the guest's output (2 s at most). */
+void console_shutdown(void);
 
 /* ---- kernel interface ---- */
 struct super_block *devpts_new(void);
