@@ -104,6 +104,10 @@ int64_t vfs_llseek(struct file *f, int64_t off, int whence)
 		return -EBADF;
 	if (f->fops && f->fops->llseek)
 		return f->fops->llseek(f, off, whence);
+	/* directory positions are cookies: only SEEK_SET/SEEK_CUR make sense
+	 * (tmpfs's offset_dir_llseek, overlayfs) */
+	if (file_type_is(f, S_IFDIR) && whence != SEEK_SET && whence != SEEK_CUR)
+		return -EINVAL;
 	return generic_llseek(f, off, whence);
 }
 
@@ -113,6 +117,8 @@ int vfs_iterate(struct file *f, struct dir_context *ctx)
 		return -EBADF;
 	if (!file_type_is(f, S_IFDIR) || !f->fops || !f->fops->iterate)
 		return -ENOTDIR;
+	if (f->path.dentry && f->path.dentry->deleted)
+		return -ENOENT;         /* a removed directory lists nothing (IS_DEADDIR) */
 	ctx->pos = f->pos;
 	int err = f->fops->iterate(f, ctx);
 	f->pos = ctx->pos;

@@ -89,6 +89,23 @@ static void layout(int dfd)
 		;
 	CHECK(n == 0 && gd(fd, buf, sizeof(buf)) == 0, "0 at the end, and again");
 	close(fd);
+	/* a removed directory: ENOENT, even from the start */
+	CHECK(mkdirat(dfd, "gone", 0755) == 0, "mkdir gone");
+	fd = openat(dfd, "gone", O_RDONLY | O_DIRECTORY);
+	CHECK(unlinkat(dfd, "gone", AT_REMOVEDIR) == 0, "rmdir gone");
+	FAILS(gd(fd, buf, sizeof(buf)), ENOENT);
+	close(fd);
+	/* tmpfs directory positions: SEEK_SET/SEEK_CUR only */
+	char shm[] = "/dev/shm/file_direntsXXXXXX";
+	CHECK(mkdtemp(shm), "mkdtemp shm");
+	fd = open(shm, O_RDONLY | O_DIRECTORY);
+	CHECK(gd(fd, buf, sizeof(buf)) > 0 && lseek(fd, 0, SEEK_CUR) > 0, "position moved");
+	CHECK(lseek(fd, 0, SEEK_SET) == 0 && lseek(fd, 1, SEEK_CUR) == 1, "SEEK_SET/SEEK_CUR");
+	FAILS(lseek(fd, 0, SEEK_END), EINVAL);
+	FAILS(lseek(fd, 0, SEEK_DATA), EINVAL);
+	FAILS(lseek(fd, 0, SEEK_HOLE), EINVAL);
+	close(fd);
+	CHECK(rmdir(shm) == 0, "rmdir shm");
 }
 
 /* Read the whole directory in small steps; between steps create and remove
