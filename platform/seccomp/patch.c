@@ -15,6 +15,7 @@
 
 bool sc_patching;
 void (*sc_patch_hook)(struct platform_ctx *ctx);
+bool (*sc_site_check)(struct platform_ctx *ctx, uint64_t addr, uint32_t k);
 
 /* Syscalls that replace the registers or the whole image, or create
  * threads from this one's state: always through the signal path. */

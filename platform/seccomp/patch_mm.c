@@ -101,6 +101,16 @@ static bool atomic_write(uint8_t *p, const uint8_t new_bytes[SITE_LEN])
 	return ok;
 }
 
+/* `jmp *abs32` through table slot k. */
+static void jump_of(uint8_t out[SITE_LEN], uint32_t k)
+{
+	uint32_t slot = SC_PTAB_ADDR + 8 * k;
+	out[0] = 0xff;
+	out[1] = 0x24;
+	out[2] = 0x25;
+	memcpy(out + 3, &slot, 4);
+}
+
 static bool try_patch(struct platform_ctx *ctx, struct mm *mm, uint64_t site, uint32_t nr)
 {
 	if (site % 16 > 16 - SITE_LEN)
@@ -120,10 +130,24 @@ static bool try_patch(struct platform_ctx *ctx, struct mm *mm, uint64_t site, ui
 	int k = sc_site_add(ctx->as, site, nr);
 	if (k < 0)
 		return false;
-	uint32_t slot = SC_PTAB_ADDR + 8 * (uint32_t)k;
-	uint8_t jmp[SITE_LEN] = { 0xff, 0x24, 0x25 };
-	memcpy(jmp + 3, &slot, 4);
+	uint8_t jmp[SITE_LEN];
+	jump_of(jmp, (uint32_t)k);
 	return atomic_write((uint8_t *)p, jmp);
+}
+
+static bool site_check(struct platform_ctx *ctx, uint64_t site, uint32_t k)
+{
+	struct task *t = current;
+	if (!t || t->ctx != ctx || !t->mm)
+		return false;
+	kernel_lock();
+	struct vma *v = mm_find_vma(t->mm, site);
+	uint8_t jmp[SITE_LEN];
+	jump_of(jmp, k);
+	bool ok = v && site + SITE_LEN <= v->end &&
+		  memcmp(memfile_ptr(vma_off(v, site)), jmp, SITE_LEN) == 0;
+	kernel_unlock();
+	return ok;
 }
 
 static void patch_hook(struct platform_ctx *ctx)
@@ -145,4 +169,5 @@ static void patch_hook(struct platform_ctx *ctx)
 __attribute__((constructor)) static void patch_hook_init(void)
 {
 	sc_patch_hook = patch_hook;
+	sc_site_check = site_check;
 }

@@ -144,6 +144,9 @@ void sc_patch_note(struct platform_ctx *ctx, uint64_t rip, uint32_t nr, uint64_t
 /* Set by the sentry side (patch_mm.c, absent from unit tests): examine and
  * rewrite ctx->patch_rip; takes the kernel lock itself. */
 extern void (*sc_patch_hook)(struct platform_ctx *ctx);
+/* Set there too: is site k of ctx's address space still patched in its
+ * mm (the bytes are k's jump)? Takes the kernel lock itself. */
+extern bool (*sc_site_check)(struct platform_ctx *ctx, uint64_t addr, uint32_t k);
 /* The site table: index of (addr, nr), added if new; -1 when full. */
 int sc_site_add(struct platform_as *as, uint64_t addr, uint32_t nr);
 void sc_reject(struct platform_as *as, uint64_t rip);

@@ -196,7 +196,10 @@ static bool patched_signal(struct platform_ctx *ctx, uint32_t sig, const struct 
 		site_syscall(r, s->addr, s->nr, ev);
 		return true;
 	}
-	if (sig == SIGSEGV && si->addr < SC_PTAB_ADDR && (s = sc_site_at_syscall(ctx->as, r->rip))) {
+	/* That one only if the bytes there are still the patch: the address
+	 * may hold other code by now (the table outlives munmap and exec). */
+	if (sig == SIGSEGV && si->addr < SC_PTAB_ADDR && (s = sc_site_at_syscall(ctx->as, r->rip)) &&
+	    sc_site_check && sc_site_check(ctx, s->addr, (uint32_t)(s - ctx->as->sites))) {
 		site_syscall(r, s->addr, r->rax, ev);
 		return true;
 	}
