@@ -100,6 +100,9 @@ struct task {
 	bool no_new_privs;
 	int dumpable;
 	uint64_t timer_slack_ns;
+
+	/* I/O priority and NUMA memory policy (sys_misc_*.c), inherited by clone */
+	struct task_sysapi { int ioprio; int mpol_mode; uint64_t mpol_nodes; } sysapi;
 };
 
 struct thread_group {
@@ -134,6 +137,10 @@ struct thread_group {
 	uint64_t itimer_real_deadline_ns, itimer_real_interval_ns;
 	void *itimer_real_timer;       /* kernel timer handle (timer.h) */
 	uint64_t itimer_cpu_ns[2][2];  /* ITIMER_VIRTUAL/PROF {value, interval}: stored, never fired */
+	void *posix_timers;            /* struct ptimers (posix_timer.c), NULL = none */
+	void *sem_undo;                /* SysV semaphore undo list (ipc/sem.c), NULL = none */
+	uint64_t pidfd_serial;         /* identity for pidfds, 0 until one refers to tg */
+	int membarrier_state;          /* MEMBARRIER_CMD_REGISTER_* done (sys_misc_membarrier.c) */
 };
 
 /* Allocation (kernel-internal, used by clone/init). */

@@ -157,6 +157,7 @@ long do_clone(struct task *t, const struct clone_args_k *ca)
 	}
 	c->nice = t->nice;
 	c->personality = t->personality;
+	c->sysapi = t->sysapi;         /* ioprio, mempolicy: inherited */
 	c->no_new_privs = t->no_new_privs;   /* kept across fork, like Linux */
 	memcpy(c->comm, t->comm, sizeof(c->comm));
 	arch_fpstate_init(&c->fp);

@@ -1,6 +1,7 @@
 /* execve: replace the program of the calling thread group - fs/exec.c. */
 #include <errno.h>
 #include <string.h>
+#include "sentry/sysapi.h"
 #include "sentry/cred.h"
 #include "sentry/kernel.h"
 #include "sentry/task.h"
@@ -122,6 +123,7 @@ long do_execve(struct task *t, int dirfd, const char *path, char **argv, char **
 
 	fdtable_close_on_exec(t->files);
 	sighand_reset_for_exec(t->sighand);
+	sysapi_exec(t);
 	t->altstack_sp = t->altstack_size = 0;
 	t->altstack_flags = SS_DISABLE;
 	vfork_release(t);

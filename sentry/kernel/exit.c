@@ -14,6 +14,7 @@
 #include "sentry/mm.h"
 #include "sentry/timer.h"
 #include "sentry/log.h"
+#include "sentry/sysapi.h"
 #include "platform/platform.h"
 #include "vfs/vfs.h"
 #include "vfs/tty/tty.h"
@@ -189,6 +190,8 @@ noreturn void do_exit(struct task *t, int status)
 		list_del(&t->tg_link);
 		task_free(t);
 	}
+	if (tg->nr_live == 0)
+		sysapi_group_exit(tg);
 	if (tg->nr_live == 0)
 		tg_zombify(tg, tg->group_exiting ? tg->group_exit_code : tg->leader->exit_code);
 	current = NULL;

@@ -1,0 +1,15 @@
+/* exec / process-death hooks of the system-API state (sentry/sysapi.h). */
+#include "sentry/posix_timer.h"
+#include "sentry/sysapi.h"
+#include "sentry/task.h"
+
+void sysapi_exec(struct task *t)
+{
+	posix_timers_delete_all(t->tg);
+	t->tg->membarrier_state = 0;
+}
+
+void sysapi_group_exit(struct thread_group *tg)
+{
+	posix_timers_delete_all(tg);
+}
