@@ -208,7 +208,8 @@ static long with_path(struct task *t, uint64_t upath, long (*fn)(struct task *, 
 
 static long mkdir_fn(struct task *t, int dfd, const char *p, uint64_t mode, uint64_t unused)
 {
-	return vfs_mkdir(t, dfd, p, (mode_t)mode);
+	/* Linux's vfs_mkdir: only permission and sticky bits (S_ISGID comes from the parent) */
+	return vfs_mkdir(t, dfd, p, (mode_t)mode & (0777 | S_ISVTX));
 }
 
 static long unlink_fn(struct task *t, int dfd, const char *p, uint64_t flags, uint64_t unused)

@@ -99,6 +99,7 @@ int64_t generic_llseek(struct file *f, int64_t off, int whence);
 int vfs_do_open(struct task *t, const struct path *p, int flags, bool created, struct file **out);
 int chrdev_open(struct inode *inode, struct file *f);   /* devfs: by rdev */
 extern const struct file_ops opath_fops;                 /* O_PATH files */
+extern const struct inode_ops simple_attr_iops;         /* pipes, sockets: setattr only */
 
 /* ---- flock(2) ---- */
 int flock_file(struct task *t, struct file *f, int op);

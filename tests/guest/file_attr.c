@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/magic.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -39,6 +40,20 @@ static void modes(void)
 	CHECK(fchmod(fd, 04711) == 0 && (st_of("f").st_mode & 07777) == 04711, "fchmod on O_RDONLY fd");
 	close(fd);
 	FAILS(fchmod(-1, 0644), EBADF);
+	/* pipes and sockets keep a mode and owner of their own */
+	int p[2];
+	struct stat st;
+	CHECK(pipe(p) == 0 && fchmod(p[0], 0640) == 0 && fstat(p[1], &st) == 0 &&
+	      st.st_mode == (S_IFIFO | 0640), "fchmod on a pipe: %o", st.st_mode);
+	CHECK(fchown(p[1], 5, 6) == 0 && fstat(p[0], &st) == 0 && st.st_uid == 5 && st.st_gid == 6,
+	      "fchown on a pipe");
+	FAILS(ftruncate(p[1], 0), EINVAL);
+	close(p[0]);
+	close(p[1]);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(fchmod(s, 0700) == 0 && fchown(s, 7, 7) == 0 && fstat(s, &st) == 0 &&
+	      st.st_mode == (S_IFSOCK | 0700) && st.st_uid == 7, "fchmod/fchown on a socket");
+	close(s);
 	FAILS(fchmodat(dfd, "missing", 0644, 0), ENOENT);
 	FAILS(fchmodat(dfd, "f/", 0644, 0), ENOTDIR);
 	/* AT_SYMLINK_NOFOLLOW: glibc's emulation and the fchmodat2 syscall agree */
@@ -86,6 +101,12 @@ static void owners(void)
 	CHECK(fchmodat(dfd, "d", 06755, 0) == 0 && fchownat(dfd, "d", 0, 0, 0) == 0 &&
 	      (st_of("d").st_mode & 07777) == 06755, "directories keep them");
 	CHECK(fchmodat(dfd, "f", 0644, 0) == 0 && fchmodat(dfd, "d", 0755, 0) == 0, "restore");
+	/* mkdir keeps only the permission and sticky bits of its mode */
+	mode_t old = umask(0);
+	CHECK(mkdirat(dfd, "d/m", 07777) == 0 && (st_of("d/m").st_mode & 07777) == 01777,
+	      "mkdir 07777: %o", st_of("d/m").st_mode & 07777);
+	umask(old);
+	CHECK(unlinkat(dfd, "d/m", AT_REMOVEDIR) == 0, "rmdir d/m");
 }
 
 static int ts_eq(struct timespec a, time_t s, long ns)

@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include "vfs/vfs.h"
 #include "vfs/pipe/pipe.h"
+#include "vfs/vfs_impl.h"
 #include "sentry/task.h"
 #include "sentry/signal.h"
 #include "sentry/mm.h"
@@ -412,6 +413,7 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 		ino->gid = current->cred.fsgid;
 	}
 	ino->fops = &pipe_fops;
+	ino->iops = &simple_attr_iops;
 	*rd = file_new_anon(ino, &pipe_fops, O_RDONLY | fl);
 	*wr = file_new_anon(ino, &pipe_fops, O_WRONLY | fl);
 	if (!*rd || !*wr)

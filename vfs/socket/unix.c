@@ -149,6 +149,7 @@ static struct file *usock_file(struct usock *s, int flags)
 		ino->gid = current->cred.fsgid;
 	}
 	ino->fops = &unix_fops;
+	ino->iops = &simple_attr_iops;
 	f = file_new_anon(ino, &unix_fops, O_RDWR | (flags & O_NONBLOCK));
 	inode_put(ino);
 	if (!f)
