@@ -297,18 +297,39 @@ finish() {
 	c task delete -f "$1" >/dev/null 2>&1
 	c containers rm "$1" >/dev/null 2>&1
 }
-# in_tty CMD...: run CMD with a terminal on stdin/stdout (ctr -t needs one),
-# CRs dropped. script's stdin stays open and silent: at EOF script would type
-# into the terminal.
+# in_tty WAITFOR CMD...: run CMD with a terminal on stdin/stdout (ctr -t
+# needs one) under script, print its output with CRs dropped. The guest
+# program prints WAITFOR and then reads a line from its terminal: only once
+# WAITFOR has reached us is a newline typed, so the program cannot exit
+# before ctr has copied its output (ctr drops what it has not copied yet
+# when the process is gone). script's stdin stays open until then: at EOF
+# script would type into the terminal itself.
 in_tty() {
-	local quiet rc
-	exec {quiet}< <(exec sleep 60)
-	timeout 20 script -qec "$(printf '%q ' "$@")" /dev/null <&$quiet | tr -d '\r'
-	rc=${PIPESTATUS[0]}
-	kill $! 2>/dev/null
-	exec {quiet}<&-
+	local want=$1 feed rc out="$W/tty.$RANDOM.out" fifo="$W/tty.$RANDOM.in"
+	shift
+	mkfifo "$fifo"
+	: >"$out"
+	exec {feed}<>"$fifo"
+	timeout 20 script -qec "$(printf '%q ' "$@")" /dev/null <&$feed >"$out" &
+	local sp=$!
+	local i
+	for i in $(seq 200); do
+		tr -d '\r' <"$out" | grep -qx -- "$want" && break
+		kill -0 $sp 2>/dev/null || break
+		sleep 0.1
+	done
+	printf '\n' >&$feed
+	wait $sp
+	rc=$?
+	exec {feed}>&-
+	tr -d '\r' <"$out"
+	rm -f "$out" "$fifo"
 	return "$rc"
 }
+# without_resize_error TEXT: TEXT without ctr's own "resize pty" error,
+# logged when the process ended before ctr's resize request got there; it
+# may come before or after the output (ctr copies the output meanwhile).
+without_resize_error() { grep -v 'resize pty' <<<"$1"; }
 wait_file() { # wait_file FILE TEXT
 	local i
 	for i in $(seq 100); do
@@ -334,9 +355,9 @@ case_exit-status() {
 
 case_run-tty() {
 	local out
-	out=$(in_tty ctr --address "$sock" --namespace "$ns" run --rm -t "${RT[@]}" "$image" tty1 \
-		sh -c 'test -t 0 && test -t 1 && echo tty-ok')
-	expect "ctr run -t: output" "$out" tty-ok
+	out=$(in_tty tty-ok ctr --address "$sock" --namespace "$ns" run --rm -t "${RT[@]}" "$image" tty1 \
+		sh -c 'test -t 0 && test -t 1 && echo tty-ok && read -r line')
+	expect "ctr run -t: output" "$(without_resize_error "$out")" tty-ok
 }
 
 case_exec() {
@@ -357,10 +378,9 @@ case_exec() {
 case_exec-tty() {
 	local out
 	start_detached exectty1 sleep 600 || return 1
-	out=$(in_tty ctr --address "$sock" --namespace "$ns" task exec -t --exec-id e1 exectty1 \
-		sh -c 'test -t 0 && test -t 1 && echo x')
-	# ctr may add a "resize pty" error when the process ended first: line 1 only.
-	expect "ctr task exec -t: output" "$(head -1 <<<"$out")" x
+	out=$(in_tty x ctr --address "$sock" --namespace "$ns" task exec -t --exec-id e1 exectty1 \
+		sh -c 'test -t 0 && test -t 1 && echo x && read -r line')
+	expect "ctr task exec -t: output" "$(without_resize_error "$out")" x
 	local rc=$?
 	finish exectty1
 	return $rc

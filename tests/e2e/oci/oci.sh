@@ -180,8 +180,9 @@ pause)
 	sleep 0.1
 	a=$("${C[@]}" events --stats "$id") || die "events failed"
 	case $a in *'"paused":true'*) ;; *) die "events: $a";; esac
-	n1=$("${C[@]}" exec "$id" sh -c 'cat /tmp/n | wc -l' 2>/dev/null)
-	[ -z "$n1" ] || true   # exec into a paused container blocks like runc; not asserted
+	# like runc: no exec into a paused container
+	out=$("${C[@]}" exec "$id" true 2>&1) && die "exec into a paused container succeeded"
+	expect "exec while paused" "$out" "cvisor: cannot exec in a paused container"
 	"${C[@]}" resume "$id" || die "resume failed"
 	expect "status resumed" "$(status_of "$id")" running
 	"${C[@]}" resume "$id" 2>/dev/null && die "second resume succeeded"
