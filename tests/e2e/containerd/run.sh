@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 ALL_CASES=(echo exit-status run-tty exec exec-tty ps pause-resume kill delete
-	named-runtime cri)
+	metrics named-runtime cri)
 runtime=runc
 cvisor=$root/build/cvisor
 verbose=0
@@ -261,6 +261,7 @@ log "imported $image"
 
 # --- cases -----------------------------------------------------------------
 RT=(--runtime io.containerd.runc.v2 --runc-binary "$bin")
+RUN_OPTS=()   # more `ctr run` options for start_detached
 failed=()
 current=
 
@@ -287,7 +288,7 @@ wait_status() { # wait_status ID STATUS
 start_detached() {
 	local id=$1 out
 	shift
-	out=$(c run -d --log-uri "file://$W/$id.log" "${RT[@]}" "$image" "$id" "$@" 2>&1) ||
+	out=$(c run -d --log-uri "file://$W/$id.log" "${RUN_OPTS[@]}" "${RT[@]}" "$image" "$id" "$@" 2>&1) ||
 		{ fail "ctr run -d: $out"; return 1; }
 	wait_status "$id" RUNNING
 }
@@ -389,6 +390,25 @@ case_exec-tty() {
 # ps lists the init process and a detached exec. runc reports host pids (the
 # init pid is the one containerd shows); a sandbox runtime may report its own
 # pids, as runsc does (init is 1 there; the host's pid 1 is never in a container).
+# metrics: the shim reads the cgroup of the pid in init.pid, which must be
+# the container's, with the limit of `ctr run --memory-limit`.
+case_metrics() {
+	local out RUN_OPTS=(--memory-limit 67108864)
+	start_detached metrics1 sleep 600 || return 1
+	out=$(c task metrics --format json metrics1 2>&1)
+	case $out in
+	*'"limit": 67108864'*) ;;
+	*) fail "ctr task metrics: no memory limit 67108864: $(head -c 400 <<<"$out")" ;;
+	esac
+	case $out in
+	*'"pids": {'*'"current": '[1-9]*) ;;
+	*) fail "ctr task metrics: no pids: $(head -c 400 <<<"$out")" ;;
+	esac
+	local rc=$?
+	finish metrics1
+	return $rc
+}
+
 case_ps() {
 	local out pid pids i rc=0
 	start_detached ps1 sleep 600 || return 1
