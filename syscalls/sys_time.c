@@ -232,7 +232,8 @@ long sys_clock_nanosleep(struct task *t, const struct syscall_args *a)
 	if (!(flags & TIMER_ABSTIME))
 		return sleep_until(t, deadline_after(ns), a->a[3], false);
 	/* Absolute: translate the target on clk into a monotonic deadline. */
-	clock_now(t, clk, &now);
+	if (clock_now(t, clk, &now))
+		return -EINVAL;
 	deadline = now_mono_ns() + (ns > now ? ns - now : 0);
 	return sleep_until(t, deadline, 0, true);
 }

@@ -98,12 +98,11 @@ void dentry_get(struct dentry *d)
 /* Free an unhashed dentry with no references, then drop its parent. */
 static void dentry_free_unused(struct dentry *d)
 {
-	struct dentry *parent = d->parent;
+	struct dentry *parent = d->parent != d ? d->parent : NULL;   /* a root is its own parent */
 	inode_put(d->inode);
 	free(d->name);
 	free(d);
-	if (parent != d)
-		dentry_put(parent);
+	dentry_put(parent);
 }
 
 void dentry_put(struct dentry *d)
@@ -213,7 +212,9 @@ void dentry_prune(struct dentry *root)
 		if (d == root)
 			return;
 		struct dentry *parent = d->parent;
-		dentry_unhash(d);
+		/* Unhash by hand: we hold a reference, so the put frees it. */
+		list_del(&d->sibling);
+		d->deleted = true;
 		dentry_put(d);
 		d = parent;
 	}

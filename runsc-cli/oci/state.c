@@ -110,8 +110,9 @@ static char *now_rfc3339nano(void)
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
 	if (ts.tv_nsec) {
 		snprintf(frac, sizeof(frac), ".%09ld", ts.tv_nsec);
-		for (size_t n = strlen(frac); frac[n - 1] == '0'; n--)
-			frac[n - 1] = 0;
+		size_t n = strlen(frac);
+		while (n > 1 && frac[n - 1] == '0')
+			frac[--n] = 0;
 	}
 	char *s;
 	return asprintf(&s, "%s%sZ", buf, frac) < 0 ? NULL : s;
