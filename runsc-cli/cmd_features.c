@@ -44,7 +44,7 @@ int cmd_features(struct global_opts *g, int argc, char **argv)
 	char scmp[48];
 	snprintf(scmp, sizeof(scmp), "%u.%u.%u", v->major, v->minor, v->micro);
 	json_t *f = json_pack(
-		"{s:s, s:s, s:o, s:o, s:{s:o, s:o, s:{s:b, s:o, s:o, s:o}},"
+		"{s:s, s:s, s:o, s:o, s:{s:o, s:o, s:{s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o}},"
 		" s:{s:s, s:s}}",
 		"ociVersionMin", "1.0.0",
 		"ociVersionMax", OCI_SPEC_VERSION,
@@ -53,6 +53,8 @@ int cmd_features(struct global_opts *g, int argc, char **argv)
 		"linux",
 		"namespaces", names(oci_ns_names, OCI_NS_COUNT),
 		"capabilities", names(oci_cap_names, OCI_CAP_LAST + 1),
+		/* cgroupsPath in systemd's form is placed, systemd is never asked */
+		"cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0,
 		"seccomp", "enabled", 1,
 		"actions", names(oci_seccomp_action_names, OCI_SCMP_ACTION_COUNT),
 		"operators", names(oci_seccomp_op_names, OCI_SCMP_OP_COUNT),
