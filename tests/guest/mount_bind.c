@@ -95,6 +95,9 @@ int main(void)
 	CHECK(write_file(at("target"), "old\n") == 0, "target");
 	CHECK(mount(at("a/f"), at("target"), NULL, MS_BIND, NULL) == 0, "file bind");
 	CHECK(!strcmp(read_file(at("target")), "hello\n"), "file bind content");
+	CHECK(unlink(at("target")) == -1 && errno == EBUSY, "unlink a mountpoint");
+	CHECK(rename(at("target"), at("target2")) == -1 && errno == EBUSY, "rename a mountpoint");
+	CHECK(rmdir(at("a/sub")) == -1 && errno == EBUSY, "rmdir a mountpoint");
 	CHECK(umount2(at("target"), 0) == 0, "umount file bind");
 	CHECK(!strcmp(read_file(at("target")), "old\n"), "file under");
 	CHECK(mount(at("a"), at("target"), NULL, MS_BIND, NULL) == -1 && errno == ENOTDIR,
@@ -102,7 +105,7 @@ int main(void)
 	CHECK(mount(at("nothing"), at("e"), NULL, MS_BIND, NULL) == -1 && errno == ENOENT,
 	      "missing source");
 	CHECK(mount("", at("e"), NULL, MS_BIND, NULL) == -1 && errno == EINVAL, "empty source");
-	printf("files: file onto file, ENOTDIR, ENOENT, EINVAL\n");
+	printf("files: file onto file, ENOTDIR, ENOENT, EINVAL; mountpoints EBUSY\n");
 
 	/* MS_MOVE */
 	CHECK(mount(NULL, at("b"), NULL, MS_MOVE, NULL) == -1 && errno == EINVAL, "move no source");
