@@ -72,8 +72,10 @@ static bool fully_mapped(struct mm *mm, uint64_t start, uint64_t end)
 	return true;
 }
 
-/* Guest memory is never written back anywhere (shared file mappings are
- * read-only), so there is nothing to sync: only validate. */
+/* Shared file mappings of tmpfs/memfd are the file itself: nothing to do.
+ * Files with a write-back cache (file_ops->mmap_sync: gofer files) write
+ * the mapped part back on MS_SYNC and MS_ASYNC alike. Holes are -ENOMEM
+ * after the mapped parts are synced, like Linux. */
 long sys_msync(struct task *t, const struct syscall_args *a)
 {
 	uint64_t start = a->a[0], len = a->a[1];
@@ -88,7 +90,24 @@ long sys_msync(struct task *t, const struct syscall_args *a)
 	uint64_t end = start + len;
 	if (end < start)
 		return -ENOMEM;
-	return fully_mapped(t->mm, start, end) ? 0 : -ENOMEM;
+	long ret = 0;
+	uint64_t pos = start;
+	while (pos < end) {
+		struct vma *v = mm_vma_after(t->mm, pos);
+		if (!v || v->start >= end)
+			return -ENOMEM;
+		if (v->start > pos)
+			ret = -ENOMEM;
+		pos = v->start > pos ? v->start : pos;
+		uint64_t stop = v->end < end ? v->end : end;
+		if ((v->flags & VMA_SHFILE) && v->file->fops->mmap_sync) {
+			int r = v->file->fops->mmap_sync(v->file, v->pgoff + (pos - v->start), stop - pos);
+			if (r < 0)
+				return r;
+		}
+		pos = stop;
+	}
+	return ret;
 }
 
 /* Every page of guest memory counts as resident. */

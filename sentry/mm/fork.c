@@ -63,10 +63,8 @@ struct mm *mm_fork(struct mm *parent)
 			if (!(v->flags & VMA_WIPEONFORK))
 				memfile_copy(vma_off(n, n->start), vma_off(v, v->start), vma_len(v));
 		}
-		if (v->file) {
-			file_get(v->file);
-			n->file = v->file;
-		}
+		if (v->file)
+			vma_hold_file(n, v->file);
 		mm_link_vma(mm, n);
 	}
 	return mm;

@@ -21,9 +21,15 @@
  * (Linux's VM_DONTCOPY and VM_WIPEONFORK, set by madvise). */
 #define VMA_DONTFORK   0x40000000
 #define VMA_WIPEONFORK 0x20000000
+/* A MAP_SHARED VMA mapping a range of its file's own pages (shared.c), and
+ * one that may be made writable (Linux's VM_SHARED|VM_MAYWRITE: counted in
+ * inode->mmap_writable for memfd F_SEAL_WRITE). */
+#define VMA_SHFILE     0x10000000
+#define VMA_MAYWRITE   0x08000000
 
 #define MM_DEFAULT_MMAP_GAP (8ULL << 30)      /* mmap_base default: GUEST_TOP - 8 GiB */
 #define MM_EAGER_MAP_MAX    (4ULL << 20)      /* mmap maps at once up to this size */
+#define MM_MAX_MAP_COUNT    65530             /* vm.max_map_count default */
 
 /* ---- memory file extras ---- */
 /* Claim [off, off+len) if it is free (to grow a range in place). */
@@ -85,6 +91,22 @@ void mm_unmap_vma(struct platform_ctx *via, struct vma *v);
  * not NULL, holds the new part's contents (file mappings). 0 or -ENOMEM. */
 int mm_grow_vma(struct mm *mm, struct platform_ctx *via, struct vma *v, uint64_t new_end,
 		struct mem_range *fill);
+
+/* ---- shared file mappings (shared.c) ---- */
+/* Unlinked VMAs for bytes [off, off+len) of f, one per range of the file
+ * (file_ops->mmap_range, which must not drop the kernel lock), starts
+ * relative to 0, appended to out. At most max VMAs (-ENOMEM). 0 or -errno
+ * (out emptied). */
+int shared_file_vmas(struct file *f, uint64_t off, uint64_t len, int max, struct list_head *out);
+/* Link such VMAs at addr with tmpl's prot, flags and file; the last one. */
+struct vma *shared_vmas_link(struct mm *mm, struct list_head *pieces, uint64_t addr,
+			     const struct vma *tmpl);
+void shared_vmas_free(struct list_head *pieces);
+/* Take a file reference for v (and count it in mmap_writable). */
+void vma_hold_file(struct vma *v, struct file *f);
+/* End of the mapping v is part of as Linux sees it (pieces of one shared
+ * file mapping are one). */
+uint64_t mapping_end(struct mm *mm, struct vma *v);
 
 /* Platform operations on consecutive pieces, coalesced into one call per
  * contiguous run. */

@@ -21,7 +21,7 @@ bool memfd_write_sealed(const struct file *f) __attribute__((weak));
 #ifndef PROT_SEM
 #define PROT_SEM 0x8
 #endif
-#define MAX_MAP_COUNT 65530          /* vm.max_map_count default */
+#define MAX_MAP_COUNT MM_MAX_MAP_COUNT
 #define TASK_SIZE 0x7ffffffff000ULL  /* Linux's user address limit, for errno checks */
 #define LOW32_BASE 0x40000000ULL     /* MAP_32BIT window, as on x86-64 Linux */
 #define LOW32_TOP  0x80000000ULL
@@ -133,9 +133,14 @@ static int check_file_mapping(struct file *f, int type, int *flags, int prot)
 			return -ENODEV;
 		if ((prot & PROT_EXEC) && noexec(f))
 			return -EPERM;
-		/* Writable shared file mappings need write-back: not there yet. */
-		if (type != MAP_PRIVATE && (prot & PROT_WRITE))
-			return memfd_write_sealed && memfd_write_sealed(f) ? -EPERM : -EINVAL;
+		/* Writable shared mappings need the file's pages in the memory
+		 * file (shared.c); others are read-only snapshots. */
+		if (type != MAP_PRIVATE && (prot & PROT_WRITE)) {
+			if (memfd_write_sealed && memfd_write_sealed(f))
+				return -EPERM;
+			if (!f->fops->mmap_range)
+				return -EINVAL;
+		}
 		if (*flags & MAP_HUGETLB)
 			return -EINVAL;
 		return 0;
@@ -191,9 +196,21 @@ long mm_mmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t le
 	}
 
 	/* Fill the backing first: reading the file may drop the kernel lock,
-	 * so the address is chosen (and re-checked) afterwards. */
-	struct mem_range *range;
-	if (file) {
+	 * so the address is chosen (and re-checked) afterwards. A shared
+	 * mapping of a file with pages in the memory file maps those. */
+	struct list_head pieces = LIST_HEAD_INIT(pieces);
+	bool shfile = file && type != MAP_PRIVATE && file->fops->mmap_range;
+	if (shfile) {
+		r = shared_file_vmas(file, off, len, MAX_MAP_COUNT - mm->nr_vmas, &pieces);
+		if (r == -ENODEV && !(prot & PROT_WRITE))
+			shfile = false;    /* e.g. an overlay lower file: a snapshot */
+		else if (r < 0)
+			return r;
+	}
+	struct mem_range *range = NULL;
+	if (shfile) {
+		/* pieces hold the backing */
+	} else if (file) {
 		r = range_from_file(file, off, len, &range);
 		if (r < 0)
 			return r;
@@ -202,7 +219,9 @@ long mm_mmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t le
 	}
 	struct vma *v = vma_alloc();
 	if (!v) {
-		range_put(range);
+		if (range)
+			range_put(range);
+		shared_vmas_free(&pieces);
 		return -ENOMEM;
 	}
 	v->range = range;
@@ -217,6 +236,7 @@ long mm_mmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t le
 	}
 	if (r < 0) {
 		vma_free(v);
+		shared_vmas_free(&pieces);
 		return r;
 	}
 
@@ -224,6 +244,20 @@ long mm_mmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t le
 	v->end = addr + len;
 	v->prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
 	v->flags = (type == MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED) | (flags & (MAP_ANONYMOUS | MAP_GROWSDOWN));
+	if (shfile) {
+		/* Like Linux's VM_MAYWRITE: a writable description, not sealed. */
+		v->flags |= VMA_SHFILE;
+		if ((file->flags & O_ACCMODE) == O_RDWR && !(memfd_write_sealed && memfd_write_sealed(file)))
+			v->flags |= VMA_MAYWRITE;
+		v->file = file;
+		shared_vmas_link(mm, &pieces, addr, v);
+		v->file = NULL;
+		vma_free(v);
+		for (v = mm_find_vma(mm, addr); v && v->start < addr + len; v = vma_next(mm, v))
+			if (v->prot && len <= MM_EAGER_MAP_MAX)
+				mm_map_vma(via, v);
+		return (long)addr;
+	}
 	if (file) {
 		file_get(file);
 		v->file = file;
@@ -250,13 +284,20 @@ long mm_munmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t 
 	return mm_do_unmap(mm, via, addr, end);
 }
 
-/* May VMA v take prot? Shared file mappings are read-only for now. */
+/* May VMA v take prot? Shared file mappings may write only through a
+ * writable description (VMA_MAYWRITE); snapshots never. */
 static int check_prot_change(const struct vma *v, int prot)
 {
 	if (v->file && (prot & PROT_EXEC) && noexec(v->file))
 		return -EACCES;
-	if (v->file && vma_is_shared(v) && (prot & PROT_WRITE))
-		return (v->file->flags & O_ACCMODE) == O_RDWR ? -EINVAL : -EACCES;
+	if (v->file && vma_is_shared(v) && (prot & PROT_WRITE) && !(v->prot & PROT_WRITE)) {
+		if ((v->file->flags & O_ACCMODE) != O_RDWR)
+			return -EACCES;
+		if (!(v->flags & VMA_SHFILE))
+			return -EINVAL;
+		if (!(v->flags & VMA_MAYWRITE))
+			return -EACCES;
+	}
 	return 0;
 }
 

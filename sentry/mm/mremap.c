@@ -10,37 +10,68 @@
 
 #define TASK_SIZE 0x7ffffffff000ULL
 
-/* Move [old, old+old_len) (inside one VMA) to new_addr, growing to new_len.
- * The destination must be free. Returns new_addr or -errno. */
+/* Grow the mapping ending with VMA v to new_end: with `extra` (the new
+ * pieces of a shared file mapping) or else by growing v itself. */
+static int grow(struct mm *mm, struct platform_ctx *via, struct vma *v, uint64_t new_end,
+		struct mem_range *fill, struct list_head *extra)
+{
+	if (list_empty(extra))
+		return mm_grow_vma(mm, via, v, new_end, fill);
+	shared_vmas_link(mm, extra, v->end, v);
+	return 0;
+}
+
+/* Merge and eagerly map what [start, start+len) now holds. */
+static void settle(struct mm *mm, struct platform_ctx *via, uint64_t start, uint64_t len)
+{
+	for (struct vma *v = mm_find_vma(mm, start); v && v->start < start + len; v = vma_next(mm, v)) {
+		v = mm_try_merge(mm, v);
+		if (v->prot && len <= MM_EAGER_MAP_MAX)
+			mm_map_vma(via, v);
+	}
+}
+
+/* Move [old, old+old_len) (one mapping: one VMA, or the pieces of a shared
+ * file mapping) to new_addr, growing to new_len. The destination must be
+ * free. Returns new_addr or -errno. */
 static long move_range(struct mm *mm, struct platform_ctx *via, uint64_t old, uint64_t old_len,
-		       uint64_t new_addr, uint64_t new_len, struct mem_range *fill)
+		       uint64_t new_addr, uint64_t new_len, struct mem_range *fill,
+		       struct list_head *extra)
 {
 	if (mm_split_at(mm, old) < 0 || mm_split_at(mm, old + old_len) < 0)
 		return -ENOMEM;
+	struct list_head moved = LIST_HEAD_INIT(moved);
 	struct vma *p = mm_find_vma(mm, old);
-	mm_unmap_vma(via, p);
-	mm_unlink_vma(mm, p);
-	p->start = new_addr;
-	p->end = new_addr + old_len;
-	mm_link_vma(mm, p);
-	if (new_len > old_len && mm_grow_vma(mm, via, p, new_addr + new_len, fill) < 0) {
-		mm_unlink_vma(mm, p);   /* put it back where it was */
+	while (p && p->start < old + old_len) {
+		struct vma *n = vma_next(mm, p);
+		mm_unmap_vma(via, p);
+		mm_unlink_vma(mm, p);
+		list_add_tail(&p->link, &moved);
+		p = n;
+	}
+	while (!list_empty(&moved)) {
+		p = list_entry(moved.next, struct vma, link);
+		list_del(&p->link);
+		p->start += new_addr - old;
+		p->end += new_addr - old;
+		mm_link_vma(mm, p);
+	}
+	if (new_len > old_len && grow(mm, via, p, new_addr + new_len, fill, extra) < 0) {
+		mm_unlink_vma(mm, p);   /* put it back where it was (one VMA) */
 		p->start = old;
 		p->end = old + old_len;
 		mm_link_vma(mm, p);
 		return -ENOMEM;
 	}
-	p = mm_try_merge(mm, p);
-	if (p->prot && vma_len(p) <= MM_EAGER_MAP_MAX)
-		mm_map_vma(via, p);
+	settle(mm, via, new_addr, new_len);
 	return (long)new_addr;
 }
 
-/* The VMA holding all of [addr, addr+len), or NULL. */
+/* The VMA at addr if its mapping holds all of [addr, addr+len), or NULL. */
 static struct vma *vma_covering(struct mm *mm, uint64_t addr, uint64_t len)
 {
 	struct vma *v = mm_find_vma(mm, addr);
-	return v && len <= v->end - addr ? v : NULL;
+	return v && len <= mapping_end(mm, v) - addr ? v : NULL;
 }
 
 long mm_mremap(struct mm *mm, struct platform_ctx *via, uint64_t old_addr, uint64_t old_len,
@@ -87,9 +118,16 @@ long mm_mremap(struct mm *mm, struct platform_ctx *via, uint64_t old_addr, uint6
 		return -EFAULT;
 
 	/* The grown part of a file mapping is read before touching anything:
-	 * the read may drop the kernel lock, so look the VMA up again after. */
+	 * the read may drop the kernel lock, so look the VMA up again after.
+	 * A shared file mapping grows by more pieces of the file. */
 	struct mem_range *fill = NULL;
-	if (new_len > old_len && v->file) {
+	struct list_head extra = LIST_HEAD_INIT(extra);
+	if (new_len > old_len && (v->flags & VMA_SHFILE)) {
+		long r = shared_file_vmas(v->file, v->pgoff + (old_addr - v->start) + old_len,
+					  new_len - old_len, MM_MAX_MAP_COUNT - mm->nr_vmas, &extra);
+		if (r < 0)
+			return r;
+	} else if (new_len > old_len && v->file) {
 		struct file *f = v->file;
 		uint64_t pgoff = v->pgoff + (old_addr - v->start);
 		file_get(f);
@@ -113,20 +151,24 @@ long mm_mremap(struct mm *mm, struct platform_ctx *via, uint64_t old_addr, uint6
 				goto out;
 			old_len = new_len;
 		}
-		ret = move_range(mm, via, old_addr, old_len, new_addr, new_len, fill);
-	} else if (old_addr + old_len == v->end && new_len <= GUEST_TOP - old_addr &&
-		   mm_range_free(mm, v->end, old_addr + new_len)) {
-		ret = mm_grow_vma(mm, via, v, old_addr + new_len, fill);
-		if (ret == 0)
+		ret = move_range(mm, via, old_addr, old_len, new_addr, new_len, fill, &extra);
+	} else if (old_addr + old_len == mapping_end(mm, v) && new_len <= GUEST_TOP - old_addr &&
+		   mm_range_free(mm, old_addr + old_len, old_addr + new_len)) {
+		ret = grow(mm, via, mm_find_vma(mm, old_addr + old_len - 1), old_addr + new_len, fill, &extra);
+		if (ret == 0) {
+			settle(mm, via, old_addr, new_len);
 			ret = (long)old_addr;
+		}
 	} else if (!(flags & MREMAP_MAYMOVE)) {
 		ret = -ENOMEM;
 	} else {
 		new_addr = mm_get_unmapped_area(mm, 0, new_len, 0);
-		ret = new_addr ? move_range(mm, via, old_addr, old_len, new_addr, new_len, fill) : -ENOMEM;
+		ret = new_addr ? move_range(mm, via, old_addr, old_len, new_addr, new_len, fill, &extra)
+			       : -ENOMEM;
 	}
 out:
 	if (fill)
 		range_put(fill);
+	shared_vmas_free(&extra);   /* left over on failure */
 	return ret;
 }

@@ -38,8 +38,13 @@ void vma_free(struct vma *v)
 {
 	if (v->range)
 		range_put(v->range);
-	if (v->file)
+	if (v->file) {
+		if (v->flags & VMA_MAYWRITE)
+			v->file->inode->mmap_writable--;
+		if ((v->flags & VMA_SHFILE) && v->file->fops->mmap_put)
+			v->file->fops->mmap_put(v->file);
 		file_put(v->file);
+	}
 	free(v);
 }
 
@@ -100,7 +105,7 @@ int mm_split_at(struct mm *mm, uint64_t addr)
 	n->pgoff = v->pgoff + delta;
 	range_get(n->range);
 	if (n->file)
-		file_get(n->file);
+		vma_hold_file(n, n->file);
 	v->end = addr;
 	list_add(&n->link, &v->link);
 	mm->nr_vmas++;
