@@ -16,6 +16,7 @@
 #include "vfs/pipe/pipe.h"
 #include "sentry/kernel.h"
 #include "sentry/task.h"
+#include "sentry/ipc.h"
 
 #define CAP_SYS_PTRACE 19
 #define SYSCTL_WRITE_MAX 4096    /* Linux reads at most a page per write */
@@ -373,4 +374,14 @@ int proc_sysctl_set(const char *key, const char *value)
 	if (!e || !e->store)
 		return e && S_ISREG(e->mode) ? -EPERM : -ENOENT;
 	return e->store(&(struct proc_node){ .ent = e, .fd = -1 }, value, strlen(value));
+}
+
+/* The SysV IPC limits for sentry/kernel/ipc (kernel.sem is semmsl, semmns,
+ * semopm, semmni). */
+void sysctl_ipc_limits(struct ipc_limits *l)
+{
+	*l = (struct ipc_limits){ .shmmax = shmmax, .shmall = shmall, .shmmni = shmmni,
+				  .msgmax = msgmax, .msgmnb = msgmnb, .msgmni = msgmni,
+				  .semmsl = sem[0], .semmns = sem[1], .semopm = sem[2],
+				  .semmni = sem[3] };
 }
