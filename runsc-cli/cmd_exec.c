@@ -220,8 +220,10 @@ int cmd_exec(struct global_opts *g, int argc, char **argv)
 		return 1;
 	int sock = ctl_connect(g->root, id);
 	int fds[3] = { 0, 1, 2 };
-	if (tty >= 0)
+	if (tty >= 0) {
 		fds[0] = fds[1] = fds[2] = tty;
+		q.flags |= CTL_EXEC_CONSOLE;   /* the sentry gives it a pty of its own */
+	}
 	struct ctl_resp r;
 	int e = sock < 0 ? sock : ctl_send(sock, &q, buf, fds, 3);
 	if (!e)

@@ -1,6 +1,5 @@
 /* The sentry's main: kernel bring-up, host signal forwarding, wait for init. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,14 +108,10 @@ static int apply_sysctls(const struct kernel_config *cfg)
 static void attach_console(const struct kernel_config *cfg)
 {
 	struct thread_group *init = tg_lookup(1);
-	int fd = fcntl(cfg->stdio_fds[0], F_DUPFD_CLOEXEC, 3);
-	int err = fd < 0 ? -errno : !init || !init->leader ? -ESRCH
-		: console_attach(fd, init, init->leader->files);
-	if (err < 0) {
-		if (fd >= 0)
-			close(fd);
+	int err = !init || !init->leader ? -ESRCH
+		: console_attach(cfg->stdio_fds[0], init, init->leader->files);
+	if (err < 0)
 		log_warn("console: the guest keeps the host terminal: %s", strerror(-err));
-	}
 }
 
 /* The sentry proper, confined by sandbox_run. */

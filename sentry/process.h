@@ -47,6 +47,7 @@ struct spawn_spec {
 	int ngroups;
 	int stdio_fds[3];          /* host fds; duplicated, the caller keeps its own */
 	int exit_fd;               /* host eventfd written when it dies; -1: none */
+	bool console;              /* stdio is an OCI console: a sentry pty (vfs/tty/console.c) */
 };
 /* The new process's pid, or -errno (-ESRCH: init is not running). */
 int process_spawn(const struct spawn_spec *s);

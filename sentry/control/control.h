@@ -38,6 +38,7 @@ enum ctl_op {
 };
 
 #define CTL_KILL_ALL 1u
+#define CTL_EXEC_CONSOLE 1u   /* EXEC: the stdio fds are an OCI console's pty */
 
 struct ctl_req {
 	uint32_t op;

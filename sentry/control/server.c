@@ -248,6 +248,7 @@ static void do_exec(int s, const struct ctl_req *q, char *buf, size_t len, const
 		return;
 	}
 	memcpy(sp.stdio_fds, fds, sizeof(sp.stdio_fds));
+	sp.console = q->flags & CTL_EXEC_CONSOLE;
 	sp.exit_fd = eventfd(0, EFD_CLOEXEC);
 	kernel_lock();
 	int pid = sp.exit_fd < 0 ? -errno : process_spawn(&sp);

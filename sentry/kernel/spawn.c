@@ -21,6 +21,7 @@
 #include "sentry/log.h"
 #include "platform/platform.h"
 #include "vfs/vfs.h"
+#include "vfs/tty/tty.h"
 #include "kernel_internal.h"
 
 #define SPAWN_MAX_ARGS 65536
@@ -193,6 +194,8 @@ static int spawn_setup(struct task *t, const struct task *init, const struct spa
 		fd_install_at(t->files, i, f, false);
 		file_put(f);
 	}
+	if (sp->console)
+		return console_attach(sp->stdio_fds[0], t->tg, t->files);
 	return 0;
 }
 

@@ -120,6 +120,7 @@ static void *pump(void *arg)
 		kernel_lock();
 	}
 	waitq_remove(&c->w);
+	c->tty->console = NULL;
 	close(c->hostfd);             /* the shim reads EIO */
 	close(c->wakefd);
 	file_put(c->master);          /* hangs the guest's side up */
@@ -132,6 +133,8 @@ static void *pump(void *arg)
 
 static void console_free(struct console *c)
 {
+	if (c->hostfd >= 0)
+		close(c->hostfd);
 	if (c->wakefd >= 0)
 		close(c->wakefd);
 	if (c->master)
@@ -142,18 +145,17 @@ static void console_free(struct console *c)
 int console_attach(int hostfd, struct thread_group *tg, struct fdtable *files)
 {
 	struct termios raw;
-	struct winsize ws;
 	if (tcgetattr(hostfd, &raw) < 0)
 		return -errno;
 	struct console *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->hostfd = hostfd;
+	c->hostfd = fcntl(hostfd, F_DUPFD_CLOEXEC, 3);
 	c->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	struct task *saved = current;
 	current = tg->leader;         /* the nodes and paths are init's */
 	struct file *slave = NULL;
-	int err = c->wakefd < 0 ? -errno : 0;
+	int err = c->hostfd < 0 || c->wakefd < 0 ? -errno : 0;
 	if (!err && !(c->master = file_new_anon(NULL, NULL, O_RDWR)))
 		err = -ENOMEM;
 	if (!err)
@@ -175,10 +177,10 @@ int console_attach(int hostfd, struct thread_group *tg, struct fdtable *files)
 	}
 	/* The host side only carries bytes now. */
 	cfmakeraw(&raw);
-	tcsetattr(hostfd, TCSANOW, &raw);
-	fcntl(hostfd, F_SETFL, fcntl(hostfd, F_GETFL) | O_NONBLOCK);
-	if (ioctl(hostfd, TIOCGWINSZ, &ws) == 0)
-		memcpy(&c->tty->ws, &ws, sizeof(ws));
+	tcsetattr(c->hostfd, TCSANOW, &raw);
+	fcntl(c->hostfd, F_SETFL, fcntl(c->hostfd, F_GETFL) | O_NONBLOCK);
+	ioctl(c->hostfd, TIOCGWINSZ, &c->tty->ws);
+	c->tty->console = c;
 	c->tty->session = tg->sid;
 	c->tty->pgrp = tg->pgid;
 	for (int fd = 0; fd < 3; fd++)
@@ -192,6 +194,7 @@ int console_attach(int hostfd, struct thread_group *tg, struct fdtable *files)
 	if ((err = pthread_create(&th, NULL, pump, c))) {
 		waitq_remove(&c->w);
 		list_del(&c->link);
+		c->tty->console = NULL;
 		console_free(c);
 		return -err;
 	}
@@ -199,17 +202,20 @@ int console_attach(int hostfd, struct thread_group *tg, struct fdtable *files)
 	return 0;
 }
 
+void console_winsize(struct console *c)
+{
+	struct kwinsize ws;
+	if (ioctl(c->hostfd, TIOCGWINSZ, &ws) == 0 && memcmp(&ws, &c->tty->ws, sizeof(ws))) {
+		c->tty->ws = ws;
+		tty_signal_pgrp(c->tty->pgrp, SIGWINCH);
+	}
+}
+
 bool console_resize(void)
 {
 	struct list_head *p;
-	list_for_each(p, &consoles) {
-		struct console *c = list_entry(p, struct console, link);
-		struct kwinsize ws;
-		if (ioctl(c->hostfd, TIOCGWINSZ, &ws) == 0 && memcmp(&ws, &c->tty->ws, sizeof(ws))) {
-			c->tty->ws = ws;
-			tty_signal_pgrp(c->tty->pgrp, SIGWINCH);
-		}
-	}
+	list_for_each(p, &consoles)
+		console_winsize(list_entry(p, struct console, link));
 	return !list_empty(&consoles);
 }
 

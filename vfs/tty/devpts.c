@@ -15,6 +15,9 @@
 #include "sentry/task.h"
 
 #define DEVPTS_SUPER_MAGIC 0x1cd1
+/* A fixed anonymous device below vfs_anon_dev's range, so mounting devpts
+ * does not move the numbers of the tmpfs mounts made after it. */
+#define DEVPTS_DEV makedev(0, 14)
 
 static struct super_block *devpts_sb;
 static struct inode *ptmx_inode;
@@ -136,7 +139,7 @@ struct super_block *devpts_new(void)
 	if (!sb)
 		return NULL;
 	sb->fstype = "devpts";
-	sb->dev = vfs_anon_dev();
+	sb->dev = DEVPTS_DEV;
 	sb->magic = DEVPTS_SUPER_MAGIC;
 	sb->next_ino = 0;
 	struct inode *root = inode_new(sb, S_IFDIR | 0755);

@@ -22,6 +22,7 @@
 #include "sentry/waitq.h"
 
 struct thread_group;
+struct console;
 
 #define TTY_NCCS       19       /* kernel termios c_cc[] */
 #define TTY_LINE_SIZE  4096     /* n_tty read buffer: the longest canonical line */
@@ -82,6 +83,7 @@ struct tty {
 	unsigned canon_column;        /* column where the current line began */
 	struct waitq wait;            /* every state change */
 	struct inode *pts;            /* /dev/pts/N while the master is open */
+	struct console *console;      /* an OCI console pumps the master, or NULL */
 };
 
 /* ---- pty.c ---- */
@@ -127,11 +129,14 @@ struct inode *devpts_add(struct tty *tty, const struct cred *c);   /* the /dev/p
 void devpts_remove(struct tty *tty);
 
 /* ---- console.c: the OCI console ---- */
-/* hostfd (a host pty slave, taken) becomes the outer end of a new sentry
- * pty, whose slave becomes fds 0-2 of files and the controlling terminal
- * of tg's session. Kernel lock held; before the sandbox lockdown. */
+/* hostfd (a host pty slave; duplicated) becomes the outer end of a new
+ * sentry pty, whose slave becomes fds 0-2 of files and the controlling
+ * terminal of tg's session. Kernel lock held. */
 int console_attach(int hostfd, struct thread_group *tg, struct fdtable *files);
-/* SIGWINCH: each console takes its host pty's size; false without any. */
+/* The console takes its host pty's size (SIGWINCH to the foreground group
+ * on a change): on SIGWINCH, and before TIOCGWINSZ answers. */
+void console_winsize(struct console *c);
+/* SIGWINCH: every console takes its size; false without any console. */
 bool console_resize(void);
 /* The sandbox ends: the pumps flush the guest's output (2 s at most). */
 void console_shutdown(void);

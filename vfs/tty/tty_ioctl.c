@@ -245,6 +245,10 @@ long tty_ioctl(struct tty *tty, struct file *f, bool master, unsigned cmd, uint6
 	case K_TCSETS2: case K_TCSETSW2: case K_TCSETSF2:
 		return set_termios(tty, cmd, arg);
 	case TIOCGWINSZ:
+		/* The exec stand-in forwards a console resize as a plain
+		 * SIGWINCH: whoever asks gets the host pty's new size. */
+		if (tty->console)
+			console_winsize(tty->console);
 		return copy_to_user(mm, arg, &tty->ws, sizeof(tty->ws)) ? -EFAULT : 0;
 	case TIOCSWINSZ:
 		return set_winsize(tty, arg);
