@@ -215,6 +215,10 @@ static int lookup_user(struct task *t, uint64_t upath, int lflags, struct path *
 		return (int)err;
 	err = path_lookup(t, AT_FDCWD, path, lflags, out);
 	free(path);
+	if (!err && !out->mnt) {      /* an anonymous file through a /proc magic link */
+		path_put(out);
+		err = -EINVAL;
+	}
 	return (int)err;
 }
 
@@ -228,7 +232,7 @@ static int with_source(struct task *t, const char *source, const struct path *at
 	int err = path_lookup(t, AT_FDCWD, source, LOOKUP_FOLLOW, &from);
 	if (err)
 		return err;
-	err = (flags & MS_BIND) ? mount_bind(&from, at, flags & MS_REC) : mount_move(&from, at);
+	err = !from.mnt ? -EINVAL : (flags & MS_BIND) ? mount_bind(&from, at, flags & MS_REC) : mount_move(&from, at);
 	path_put(&from);
 	return err;
 }

@@ -304,12 +304,19 @@ static bool mount_has_children(struct mount *m)
 	return false;
 }
 
+/* In the mount tree (Linux's check_mnt): not detached, and not an
+ * internal mount (memfd's, anonymous files) that no path reaches. */
+static bool in_tree(const struct mount *m)
+{
+	return m && !list_empty(&m->link);
+}
+
 static int check_target(const struct path *at, struct dentry *root)
 {
-	if (at->mnt->detached)
-		return -EINVAL;
 	if (at->dentry->deleted)
 		return -ENOENT;
+	if (!in_tree(at->mnt))
+		return -EINVAL;
 	if (S_ISDIR(at->dentry->inode->mode) != S_ISDIR(root->inode->mode))
 		return -ENOTDIR;
 	return nr_mounts >= MOUNT_MAX ? -ENOSPC : 0;
@@ -344,7 +351,9 @@ static struct mount *mount_clone(struct mount *old, struct dentry *root)
 int mount_bind(const struct path *from, const struct path *at, bool rec)
 {
 	struct mount *src = from->mnt;
-	if (src->unbindable || src->detached)
+	if (at->dentry->deleted)
+		return -ENOENT;
+	if (!in_tree(src) || src->unbindable)
 		return -EINVAL;
 	int err = check_target(at, from->dentry);
 	if (err)
@@ -415,7 +424,7 @@ int mount_bind(const struct path *from, const struct path *at, bool rec)
 int mount_move(const struct path *from, const struct path *at)
 {
 	struct mount *m = from->mnt;
-	if (from->dentry != m->root || m->parent == m || m->detached || m->parent->shared_id)
+	if (!in_tree(m) || from->dentry != m->root || m->parent == m || m->parent->shared_id)
 		return -EINVAL;
 	int err = check_target(at, m->root);
 	if (err)
@@ -476,7 +485,7 @@ void mount_set_propagation(struct mount *m, unsigned long type, bool rec)
 
 int mount_umount(struct mount *m, int flags, const struct path *task_root)
 {
-	if (m->parent == m)           /* the sandbox's root mount, or already unmounted */
+	if (!in_tree(m) || m->parent == m)   /* the sandbox's root mount, or not in the tree */
 		return -EINVAL;
 	if (flags & MNT_EXPIRE) {
 		if (m == task_root->mnt || (flags & (MNT_FORCE | MNT_DETACH)))

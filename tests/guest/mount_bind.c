@@ -4,6 +4,7 @@
  * mount_tmpfs.c). */
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -105,6 +106,15 @@ int main(void)
 	CHECK(mount(at("nothing"), at("e"), NULL, MS_BIND, NULL) == -1 && errno == ENOENT,
 	      "missing source");
 	CHECK(mount("", at("e"), NULL, MS_BIND, NULL) == -1 && errno == EINVAL, "empty source");
+	/* a memfd is on no mount of the tree: not a source (EINVAL), and as a
+	 * target it is an unlinked file (ENOENT) */
+	int mfd = memfd_create("mount_bind", 0);
+	char mp[64];
+	CHECK(mfd >= 0, "memfd");
+	snprintf(mp, sizeof(mp), "/proc/self/fd/%d", mfd);
+	CHECK(mount(mp, at("target"), NULL, MS_BIND, NULL) == -1 && errno == EINVAL, "memfd source");
+	CHECK(mount(at("target"), mp, NULL, MS_BIND, NULL) == -1 && errno == ENOENT, "memfd target");
+	close(mfd);
 	printf("files: file onto file, ENOTDIR, ENOENT, EINVAL; mountpoints EBUSY\n");
 
 	/* MS_MOVE */
