@@ -9,6 +9,9 @@
 #include "../sentry/mm.h"
 #include "../sentry/task.h"
 
+#ifndef F_DUPFD_QUERY
+#define F_DUPFD_QUERY 1027
+#endif
 #ifndef CLOSE_RANGE_UNSHARE
 #define CLOSE_RANGE_UNSHARE (1U << 1)
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -88,7 +91,7 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 		return -EBADF;
 	/* O_PATH descriptors answer only the descriptor commands (Linux check_fcntl_cmd). */
 	if ((f->flags & O_PATH) && cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_GETFD &&
-	    cmd != F_SETFD && cmd != F_GETFL) {
+	    cmd != F_SETFD && cmd != F_GETFL && cmd != F_DUPFD_QUERY) {
 		file_put(f);
 		return -EBADF;
 	}
@@ -118,6 +121,20 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 			ret = -EINVAL;
 		else
 			ret = fd_install(t->files, (int)arg, f, cmd == F_DUPFD_CLOEXEC);
+		break;
+	case F_DUPFD_QUERY: {
+		/* Linux 6.10: does fd arg name the same open file description? */
+		struct file *g = fd_get(t->files, (int)arg);
+		ret = g ? g == f : -EBADF;
+		if (g)
+			file_put(g);
+		break;
+	}
+	case F_GETLEASE:
+		ret = F_UNLCK;
+		break;
+	case F_SETLEASE:
+		ret = -EINVAL;  /* no leases: Linux with fs.leases-enable = 0 */
 		break;
 	case F_GETFD:
 		ret = t->files->cloexec[fd] ? FD_CLOEXEC : 0;
@@ -188,7 +205,9 @@ long sys_flock(struct task *t, const struct syscall_args *a)
 	struct file *f = fd_get(t->files, (int)a->a[0]);
 	if (!f)
 		return -EBADF;
-	long ret = (f->flags & O_PATH) ? -EBADF : flock_file(t, f, (int)a->a[1]);
+	/* O_PATH and access mode 3 (ioctl-only) descriptors can neither read nor write */
+	bool rw_mode = !(f->flags & O_PATH) && (f->flags & O_ACCMODE) != O_ACCMODE;
+	long ret = rw_mode ? flock_file(t, f, (int)a->a[1]) : -EBADF;
 	file_put(f);
 	return ret;
 }

@@ -13,8 +13,15 @@
 #define TASK_SIZE 0x7ffffffff000ULL        /* Linux's user address limit */
 #define MAX_RW_COUNT (INT_MAX & ~4095L)     /* Linux's cap on one transfer */
 
+/* Linux's VALID_OPEN_FLAGS: open/openat ignore every other bit. */
+#define VALID_OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
+			  O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | 0100000 /* O_LARGEFILE */ | \
+			  O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH | O_TMPFILE | \
+			  O_SYNC)
+
 static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t mode)
 {
+	flags &= VALID_OPEN_FLAGS;
 	char *path;
 	struct file *f;
 	long err = vfs_getname(t, upath, &path);

@@ -6,12 +6,16 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "guest.h"
 
 #define FAILS(call, err) CHECK((call) == -1 && errno == (err), "%s", #call)
+#ifndef F_DUPFD_QUERY
+#define F_DUPFD_QUERY 1027
+#endif
 #define KO_LARGEFILE 0100000   /* the kernel's O_LARGEFILE (glibc's is 0 on x86-64) */
 
 static int is_open(int fd)
@@ -81,6 +85,22 @@ static void getsetfl(const char *path)
 	FAILS(fcntl(fd, F_SETLK, &lk), EINVAL);
 	FAILS(fcntl(fd, F_GETPIPE_SZ), EBADF);
 	FAILS(fcntl(fd, F_SETPIPE_SZ, 4096), EBADF);
+	/* F_DUPFD_QUERY (Linux 6.10): the same open file description? */
+	int d2 = dup(fd), other = open(path, O_RDONLY);
+	CHECK(fcntl(fd, F_DUPFD_QUERY, d2) == 1 && fcntl(fd, F_DUPFD_QUERY, fd) == 1, "F_DUPFD_QUERY dup");
+	CHECK(fcntl(fd, F_DUPFD_QUERY, other) == 0, "F_DUPFD_QUERY other open");
+	FAILS(fcntl(fd, F_DUPFD_QUERY, 999), EBADF);
+	close(d2);
+	close(other);
+	CHECK(fcntl(fd, F_GETLEASE) == F_UNLCK, "no lease");
+	/* access mode 3 (ioctl only): no read, no write, no flock */
+	int m3 = open(path, 3);
+	CHECK(m3 >= 0 && fcntl(m3, F_GETFL) == (3 | KO_LARGEFILE), "mode 3");
+	char c;
+	FAILS(read(m3, &c, 1), EBADF);
+	FAILS(write(m3, &c, 1), EBADF);
+	FAILS(flock(m3, LOCK_SH), EBADF);
+	close(m3);
 	/* F_SETOWN/F_GETOWN */
 	CHECK(fcntl(fd, F_SETOWN, getpid()) == 0 && fcntl(fd, F_GETOWN) == getpid(), "owner");
 	close(fd);

@@ -170,6 +170,11 @@ static void flags(int dfd)
 	CHECK(fcntl(fd, F_GETFD) == 0, "no O_CLOEXEC");
 	close(fd);
 
+	/* bits open(2) does not know are ignored, not kept */
+	fd = openat(dfd, "file", O_RDONLY | 0x40000000 | 0x4000000);
+	CHECK(fd >= 0 && fcntl(fd, F_GETFL) == KO_LARGEFILE, "unknown bits dropped: %#x", fcntl(fd, F_GETFL));
+	close(fd);
+
 	/* directories and write modes */
 	FAILS(openat(dfd, "dir", O_WRONLY), EISDIR);
 	FAILS(openat(dfd, "dir", O_RDWR), EISDIR);
