@@ -232,7 +232,12 @@ static int with_source(struct task *t, const char *source, const struct path *at
 	int err = path_lookup(t, AT_FDCWD, source, LOOKUP_FOLLOW, &from);
 	if (err)
 		return err;
-	err = !from.mnt ? -EINVAL : (flags & MS_BIND) ? mount_bind(&from, at, flags & MS_REC) : mount_move(&from, at);
+	if (!from.mnt)
+		err = -EINVAL;       /* an anonymous file through a /proc magic link */
+	else if (flags & MS_BIND)
+		err = mount_bind(&from, at, flags & MS_REC);
+	else
+		err = mount_move(&from, at);
 	path_put(&from);
 	return err;
 }
@@ -248,6 +253,8 @@ static int do_mount(struct task *t, const char *source, const struct path *at, c
 		return -EPERM;
 	int mnt_flags = mnt_flags_of(flags), sb_flags = (flags & MS_RDONLY) ? SB_RDONLY : 0;
 
+	if ((flags & MS_REMOUNT) && at->mnt->detached)
+		return -EINVAL;
 	if ((flags & (MS_REMOUNT | MS_BIND)) == (MS_REMOUNT | MS_BIND)) {
 		if (at->dentry != at->mnt->root)
 			return -EINVAL;
