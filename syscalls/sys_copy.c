@@ -89,6 +89,15 @@ static long put_off(struct task *t, uint64_t uoff, uint64_t off)
 	return copy_to_user(t->mm, uoff, &off, sizeof(off)) ? -EFAULT : 0;
 }
 
+/* sendfile reads regular files only, or also sockets into a pipe
+ * (Linux: splice_direct_to_actor / the input's splice_read). */
+static bool sendfile_source_ok(const struct file *in, const struct file *out)
+{
+	if (is_reg(in))
+		return true;
+	return file_is_pipe(out) && in->inode && S_ISSOCK(in->inode->mode);
+}
+
 long sys_sendfile(struct task *t, const struct syscall_args *a)
 {
 	struct file *out = fd_get(t->files, (int)a->a[0]), *in = fd_get(t->files, (int)a->a[1]);
@@ -102,6 +111,8 @@ long sys_sendfile(struct task *t, const struct syscall_args *a)
 		ret = -EINVAL;
 	else if (a->a[2] && file_is_pipe(in))
 		ret = -ESPIPE;
+	else if (!sendfile_source_ok(in, out))
+		ret = -EINVAL;
 	else if (a->a[2] && (ret = get_off(t, a->a[2], &off)))
 		;
 	else if (!count)
@@ -116,35 +127,61 @@ long sys_sendfile(struct task *t, const struct syscall_args *a)
 	return ret;
 }
 
+/* The checks of Linux's generic_copy_file_checks, in its order; *len is
+ * shortened to the input's EOF. */
+static long cfr_checks(struct file *in, int64_t is, struct file *out, int64_t os, size_t *len)
+{
+	uint64_t end;
+	if (S_ISDIR(in->inode->mode) || S_ISDIR(out->inode->mode))
+		return -EISDIR;
+	if (!is_reg(in) || !is_reg(out))
+		return -EINVAL;
+	if (!readable(in) || !writable(out) || (out->flags & O_APPEND))
+		return -EBADF;
+	if (in->inode->sb != out->inode->sb)
+		return -EXDEV;
+	/* wrapping is checked as unsigned, so -1 + len is -EOVERFLOW */
+	if (__builtin_add_overflow((uint64_t)is, *len, &end) ||
+	    __builtin_add_overflow((uint64_t)os, *len, &end))
+		return -EOVERFLOW;
+	if (is < 0 || os < 0)
+		return -EINVAL;
+	if ((uint64_t)is >= in->inode->size)
+		*len = 0;
+	else if (*len > in->inode->size - (uint64_t)is)
+		*len = in->inode->size - (uint64_t)is;
+	if (in->inode == out->inode && os + (int64_t)*len > is && os < is + (int64_t)*len)
+		return -EINVAL;       /* overlapping ranges of one file */
+	return 0;
+}
+
 long sys_copy_file_range(struct task *t, const struct syscall_args *a)
 {
 	struct file *in = fd_get(t->files, (int)a->a[0]), *out = fd_get(t->files, (int)a->a[2]);
-	size_t len = a->a[4] > MAX_RW_COUNT ? MAX_RW_COUNT : a->a[4];
-	uint64_t ioff = 0, ooff = 0;
+	size_t len = a->a[4];
+	int64_t is = 0, os = 0;
 	long ret = 0;
 
-	if (a->a[5])
-		ret = -EINVAL;
-	else if (!in || !out || !readable(in) || !writable(out))
+	if (!in || !out || !in->inode || !out->inode || ((in->flags | out->flags) & O_PATH))
 		ret = -EBADF;
-	else if (!in->inode || !out->inode)
+	else if (a->a[1] && copy_from_user(t->mm, &is, a->a[1], sizeof(is)))
+		ret = -EFAULT;
+	else if (a->a[3] && copy_from_user(t->mm, &os, a->a[3], sizeof(os)))
+		ret = -EFAULT;
+	else if (a->a[5])
 		ret = -EINVAL;
-	else if (S_ISDIR(in->inode->mode) || S_ISDIR(out->inode->mode))
-		ret = -EISDIR;
-	else if (!is_reg(in) || !is_reg(out))
-		ret = -EINVAL;
-	else if (out->flags & O_APPEND)
-		ret = -EBADF;
-	if (!ret && a->a[1])
-		ret = get_off(t, a->a[1], &ioff);
-	if (!ret && a->a[3])
-		ret = get_off(t, a->a[3], &ooff);
-	if (!ret) {
-		uint64_t is = a->a[1] ? ioff : in->pos, os = a->a[3] ? ooff : out->pos;
-		if (in->inode == out->inode && is < os + len && os < is + len)
-			ret = -EINVAL;        /* overlapping ranges of one file */
-		else if (len)
-			ret = copy_data(in, a->a[1] ? &ioff : NULL, out, a->a[3] ? &ooff : &out->pos, len);
+	else {
+		if (!a->a[1])
+			is = (int64_t)in->pos;
+		if (!a->a[3])
+			os = (int64_t)out->pos;
+		ret = cfr_checks(in, is, out, os, &len);
+	}
+	if (!ret && len) {
+		uint64_t ioff = (uint64_t)is, ooff = (uint64_t)os;
+		if (len > MAX_RW_COUNT)
+			len = MAX_RW_COUNT;
+		ret = copy_data(in, a->a[1] ? &ioff : NULL, out, a->a[3] ? &ooff : &out->pos, len);
 		if (ret >= 0 && a->a[1] && put_off(t, a->a[1], ioff))
 			ret = -EFAULT;
 		if (ret >= 0 && a->a[3] && put_off(t, a->a[3], ooff))
