@@ -577,6 +577,9 @@ long sys_utimensat(struct task *t, const struct syscall_args *a)
 	struct timespec ts[2];
 	if (a->a[2] && copy_from_user(t->mm, ts, a->a[2], sizeof(ts)))
 		return -EFAULT;
+	/* Linux: nothing to do, so not even the path is looked at */
+	if (a->a[2] && ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
+		return 0;
 	return do_utimes(t, (int)a->a[0], a->a[1], (int)a->a[3], a->a[2] ? ts : NULL);
 }
 

@@ -128,6 +128,8 @@ static void times(void)
 	st = st_of("f");
 	CHECK(ts_eq(st.st_atim, 1000, 111) && ts_eq(st.st_mtim, 2000, 222) &&
 	      ts_eq(st.st_ctim, c0.tv_sec, c0.tv_nsec), "nothing changes, not even ctime");
+	CHECK(utimensat(dfd, "missing", ts, 0) == 0 && utimensat(-1, "x", ts, 0x1) == 0,
+	      "both UTIME_OMIT: not even the path or flags are checked");
 	time_t before = time(NULL);
 	ts[0] = (struct timespec){ 5, UTIME_NOW };
 	ts[1] = (struct timespec){ 3000, UTIME_OMIT };
