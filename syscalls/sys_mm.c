@@ -100,7 +100,7 @@ long sys_msync(struct task *t, const struct syscall_args *a)
 			ret = -ENOMEM;
 		pos = v->start > pos ? v->start : pos;
 		uint64_t stop = v->end < end ? v->end : end;
-		if ((v->flags & VMA_SHFILE) && v->file->fops->mmap_sync) {
+		if ((v->flags & VMA_SHFILE) && v->file->fops && v->file->fops->mmap_sync) {
 			int r = v->file->fops->mmap_sync(v->file, v->pgoff + (pos - v->start), stop - pos);
 			if (r < 0)
 				return r;

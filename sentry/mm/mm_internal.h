@@ -101,7 +101,8 @@ int shared_file_vmas(struct file *f, uint64_t off, uint64_t len, int max, struct
 /* Link such VMAs at addr with tmpl's prot, flags and file; the last one. */
 struct vma *shared_vmas_link(struct mm *mm, struct list_head *pieces, uint64_t addr,
 			     const struct vma *tmpl);
-void shared_vmas_free(struct list_head *pieces);
+/* Free unlinked pieces of f (then tell f: file_ops->mmap_put). */
+void shared_vmas_free(struct list_head *pieces, struct file *f);
 /* Take a file reference for v (and count it in mmap_writable). */
 void vma_hold_file(struct vma *v, struct file *f);
 /* End of the mapping v is part of as Linux sees it (pieces of one shared

@@ -138,7 +138,7 @@ static int check_file_mapping(struct file *f, int type, int *flags, int prot)
 		if (type != MAP_PRIVATE && (prot & PROT_WRITE)) {
 			if (memfd_write_sealed && memfd_write_sealed(f))
 				return -EPERM;
-			if (!f->fops->mmap_range)
+			if (!f->fops || !f->fops->mmap_range)
 				return -EINVAL;
 		}
 		if (*flags & MAP_HUGETLB)
@@ -199,7 +199,7 @@ long mm_mmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t le
 	 * so the address is chosen (and re-checked) afterwards. A shared
 	 * mapping of a file with pages in the memory file maps those. */
 	struct list_head pieces = LIST_HEAD_INIT(pieces);
-	bool shfile = file && type != MAP_PRIVATE && file->fops->mmap_range;
+	bool shfile = file && type != MAP_PRIVATE && file->fops && file->fops->mmap_range;
 	if (shfile) {
 		r = shared_file_vmas(file, off, len, MAX_MAP_COUNT - mm->nr_vmas, &pieces);
 		if (r == -ENODEV && !(prot & PROT_WRITE))
@@ -221,7 +221,7 @@ long mm_mmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t le
 	if (!v) {
 		if (range)
 			range_put(range);
-		shared_vmas_free(&pieces);
+		shared_vmas_free(&pieces, file);
 		return -ENOMEM;
 	}
 	v->range = range;
@@ -236,7 +236,7 @@ long mm_mmap(struct mm *mm, struct platform_ctx *via, uint64_t addr, uint64_t le
 	}
 	if (r < 0) {
 		vma_free(v);
-		shared_vmas_free(&pieces);
+		shared_vmas_free(&pieces, file);
 		return r;
 	}
 

@@ -122,6 +122,7 @@ long mm_mremap(struct mm *mm, struct platform_ctx *via, uint64_t old_addr, uint6
 	 * A shared file mapping grows by more pieces of the file. */
 	struct mem_range *fill = NULL;
 	struct list_head extra = LIST_HEAD_INIT(extra);
+	struct file *shf = v->file;    /* v lives on when extra is left over */
 	if (new_len > old_len && (v->flags & VMA_SHFILE)) {
 		long r = shared_file_vmas(v->file, v->pgoff + (old_addr - v->start) + old_len,
 					  new_len - old_len, MM_MAX_MAP_COUNT - mm->nr_vmas, &extra);
@@ -169,6 +170,7 @@ long mm_mremap(struct mm *mm, struct platform_ctx *via, uint64_t old_addr, uint6
 out:
 	if (fill)
 		range_put(fill);
-	shared_vmas_free(&extra);   /* left over on failure */
+	if (!list_empty(&extra))
+		shared_vmas_free(&extra, shf);   /* left over on failure */
 	return ret;
 }

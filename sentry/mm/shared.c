@@ -18,13 +18,15 @@ void vma_hold_file(struct vma *v, struct file *f)
 		f->inode->mmap_writable++;
 }
 
-void shared_vmas_free(struct list_head *pieces)
+void shared_vmas_free(struct list_head *pieces, struct file *f)
 {
 	while (!list_empty(pieces)) {
 		struct vma *v = list_entry(pieces->next, struct vma, link);
 		list_del(&v->link);
 		vma_free(v);
 	}
+	if (f && f->fops && f->fops->mmap_put)
+		f->fops->mmap_put(f);   /* a page cache nothing maps may go now */
 }
 
 int shared_file_vmas(struct file *f, uint64_t off, uint64_t len, int max, struct list_head *out)
@@ -40,7 +42,7 @@ int shared_file_vmas(struct file *f, uint64_t off, uint64_t len, int max, struct
 				range_put(r);
 				err = -ENOMEM;
 			}
-			shared_vmas_free(out);
+			shared_vmas_free(out, f);
 			return err;
 		}
 		uint64_t in = off + pos - start, n = r->len - in < len - pos ? r->len - in : len - pos;

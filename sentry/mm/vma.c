@@ -41,7 +41,7 @@ void vma_free(struct vma *v)
 	if (v->file) {
 		if (v->flags & VMA_MAYWRITE)
 			v->file->inode->mmap_writable--;
-		if ((v->flags & VMA_SHFILE) && v->file->fops->mmap_put)
+		if ((v->flags & VMA_SHFILE) && v->file->fops && v->file->fops->mmap_put)
 			v->file->fops->mmap_put(v->file);
 		file_put(v->file);
 	}

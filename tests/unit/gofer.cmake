@@ -10,5 +10,7 @@ cvisor_unit_test(gofer
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/super.c
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/file.c
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/ops.c
-  ${CMAKE_SOURCE_DIR}/vfs/goferfs/xattr.c)
+  ${CMAKE_SOURCE_DIR}/vfs/goferfs/xattr.c
+  ${CMAKE_SOURCE_DIR}/vfs/goferfs/pagecache.c ${CMAKE_SOURCE_DIR}/tests/unit/fake_gofer_mm.c
+  ${CMAKE_SOURCE_DIR}/sentry/mm/memfile.c ${CMAKE_SOURCE_DIR}/sentry/mm/range.c)
 target_link_libraries(unit_gofer PRIVATE PkgConfig::SECCOMP)

@@ -1,7 +1,8 @@
 /*
  * goferfs open files. A regular file holds the host fd donated by the
  * gofer and does its I/O directly with pread/pwrite (under the kernel lock:
- * regular file I/O does not block for long). A directory has no host fd:
+ * regular file I/O does not block for long); MAP_SHARED mappings go through
+ * a page cache (pagecache.c) that read/write keep coherent. A directory has no host fd:
  * getdents goes through GETDENTS on the inode's fid, with the gofer's
  * cookies as positions.
  */
@@ -19,6 +20,8 @@ static int hostfd_of(struct file *f)
 	return *(int *)f->priv;
 }
 
+int goferfs_file_hostfd(struct file *f) { return hostfd_of(f); }
+
 static ssize_t reg_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 {
 	if (*pos > INT64_MAX)
@@ -31,6 +34,7 @@ static ssize_t reg_read(struct file *f, void *buf, size_t len, uint64_t *pos)
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
+	gcache_after_read(f->inode, buf, *pos, (uint64_t)n);
 	*pos += (uint64_t)n;
 	return n;
 }
@@ -54,6 +58,7 @@ static ssize_t reg_write(struct file *f, const void *buf, size_t len, uint64_t *
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
+	gcache_after_write(f->inode, buf, *pos, (uint64_t)n);
 	*pos += (uint64_t)n;
 	struct inode *i = f->inode;
 	if (*pos > i->size)
@@ -63,14 +68,33 @@ static ssize_t reg_write(struct file *f, const void *buf, size_t len, uint64_t *
 
 static int reg_fsync(struct file *f)
 {
+	int err = gcache_sync(f->inode, 0, UINT64_MAX);
+	if (err)
+		return err;
 	return fsync(hostfd_of(f)) < 0 ? -errno : 0;
 }
 
 static void reg_release(struct file *f)
 {
+	gcache_sync(f->inode, 0, UINT64_MAX);   /* stores through mappings */
 	close(hostfd_of(f));
 	free(f->priv);
 	f->priv = NULL;
+}
+
+static int reg_mmap_range(struct file *f, uint64_t off, struct mem_range **out, uint64_t *start)
+{
+	return gcache_mmap_range(f, hostfd_of(f), off, out, start);
+}
+
+static int reg_mmap_sync(struct file *f, uint64_t off, uint64_t len)
+{
+	return gcache_sync(f->inode, off, len);
+}
+
+static void reg_mmap_put(struct file *f)
+{
+	gcache_put(f->inode);
 }
 
 const struct file_ops goferfs_reg_ops = {
@@ -78,6 +102,9 @@ const struct file_ops goferfs_reg_ops = {
 	.write = reg_write,
 	.fsync = reg_fsync,
 	.release = reg_release,
+	.mmap_range = reg_mmap_range,
+	.mmap_sync = reg_mmap_sync,
+	.mmap_put = reg_mmap_put,
 };
 
 static ssize_t dir_read(struct file *f, void *buf, size_t len, uint64_t *pos)

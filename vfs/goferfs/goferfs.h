@@ -28,6 +28,7 @@ struct goferfs_inode {
 	uint32_t fid;
 	int created_fd;                 /* read-write fd donated by CREATE, until the first open */
 	uint64_t stat_ns;               /* CLOCK_MONOTONIC of the last refresh */
+	struct gofer_cache *cache;      /* MAP_SHARED page cache (pagecache.c) or NULL */
 };
 
 /* Send the request of reqlen bytes built in ch->req and wait for its
@@ -45,6 +46,16 @@ int goferfs_fill_inode(struct inode *i, const struct gofer_stat *st);
 uint64_t goferfs_now_ns(void);
 
 extern const struct file_ops goferfs_reg_ops, goferfs_dir_ops;
+int goferfs_file_hostfd(struct file *f);   /* of a regular file */
+
+/* The page cache of MAP_SHARED mappings (pagecache.c). */
+int gcache_mmap_range(struct file *f, int hostfd, uint64_t off, struct mem_range **out,
+		      uint64_t *start);
+void gcache_after_read(struct inode *i, void *buf, uint64_t pos, uint64_t n);
+void gcache_after_write(struct inode *i, const void *buf, uint64_t pos, uint64_t n);
+int gcache_sync(struct inode *i, uint64_t off, uint64_t len);   /* write back */
+void gcache_put(struct inode *i);    /* drop it once nothing maps it */
+void gcache_drop(struct inode *i);   /* write back and drop it (evict) */
 
 /* An inode for the fid + stat of an ATTACH/WALK/CREATE/MKDIR/MKNOD/SYMLINK
  * reply in the channel's reply buffer (the fid is clunked on failure). */

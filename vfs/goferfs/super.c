@@ -84,6 +84,7 @@ int goferfs_inode_from_reply(struct super_block *sb, struct inode **out)
 	if (i && gi) {
 		gi->fid = fid;
 		gi->created_fd = -1;
+		gi->cache = NULL;
 		i->priv = gi;
 		err = goferfs_fill_inode(i, &r->st);
 		i->iops = &goferfs_iops;    /* from here on evict clunks the fid */
@@ -216,6 +217,7 @@ static void goferfs_evict(struct inode *i)
 	if (!gi)
 		return;
 	clunk(i->sb, gi->fid);
+	gcache_drop(i);
 	if (gi->created_fd >= 0)
 		close(gi->created_fd);
 	free(gi);

@@ -60,12 +60,36 @@ static void reg_release(struct file *f)
 	f->priv = NULL;
 }
 
+/* MAP_SHARED maps the real file's pages (the upper tmpfs copy, or the
+ * lower file's page cache); -ENODEV makes a read-only snapshot. */
+static int reg_mmap_range(struct file *f, uint64_t off, struct mem_range **out, uint64_t *start)
+{
+	struct file *r = real_file(f);
+	return r->fops->mmap_range ? r->fops->mmap_range(r, off, out, start) : -ENODEV;
+}
+
+static int reg_mmap_sync(struct file *f, uint64_t off, uint64_t len)
+{
+	struct file *r = real_file(f);
+	return r->fops->mmap_sync ? r->fops->mmap_sync(r, off, len) : 0;
+}
+
+static void reg_mmap_put(struct file *f)
+{
+	struct file *r = f->priv;    /* the one mapped: no switch to a copy-up */
+	if (r && r->fops->mmap_put)
+		r->fops->mmap_put(r);
+}
+
 const struct file_ops ovl_reg_fops = {
 	.read = reg_read,
 	.write = reg_write,
 	.poll = reg_poll,
 	.fsync = reg_fsync,
 	.release = reg_release,
+	.mmap_range = reg_mmap_range,
+	.mmap_sync = reg_mmap_sync,
+	.mmap_put = reg_mmap_put,
 };
 
 int ovl_open(struct inode *i, struct file *f)
