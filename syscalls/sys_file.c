@@ -12,6 +12,7 @@
 
 #define TASK_SIZE 0x7ffffffff000ULL        /* Linux's user address limit */
 #define MAX_RW_COUNT (INT_MAX & ~4095L)     /* Linux's cap on one transfer */
+#define STREAM_MAX (1 << 20)                /* one vectored pipe/socket transfer */
 
 /* Linux's VALID_OPEN_FLAGS: open/openat ignore every other bit. */
 #define VALID_OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
@@ -144,13 +145,55 @@ static long import_iov(struct task *t, uint64_t uiov, uint64_t cnt, struct iovec
 	return 0;
 }
 
-/* Vectored I/O: each iovec in turn, stopping at the first short transfer. */
+/* Pipes, sockets and devices take a vectored transfer as one read or write
+ * through one buffer: a datagram is never split, and a read never waits
+ * for more after filling the first iovecs. The part beyond STREAM_MAX is
+ * left for the next call (a short transfer). */
+static long rwv_once(struct task *t, struct file *f, const struct iovec *iov, uint64_t cnt,
+		     uint64_t *pos, bool write)
+{
+	size_t total = 0, done = 0;
+	for (uint64_t i = 0; i < cnt; i++)
+		total += iov[i].iov_len;         /* import_iov capped it at MAX_RW_COUNT */
+	if (total > STREAM_MAX)
+		total = STREAM_MAX;
+	char *buf = malloc(total ? total : 1);
+	long ret;
+	if (!buf)
+		return -ENOMEM;
+	if (write) {
+		for (uint64_t i = 0; i < cnt && done < total; i++) {
+			size_t n = iov[i].iov_len < total - done ? iov[i].iov_len : total - done;
+			if (copy_from_user(t->mm, buf + done, (uint64_t)iov[i].iov_base, n))
+				break;
+			done += n;
+		}
+		ret = done == total || done ? vfs_write(f, buf, done, pos) : -EFAULT;
+	} else {
+		ret = vfs_read(f, buf, total, pos);
+		for (uint64_t i = 0; i < cnt && ret > 0 && done < (size_t)ret; i++) {
+			size_t n = iov[i].iov_len < (size_t)ret - done ? iov[i].iov_len : (size_t)ret - done;
+			if (copy_to_user(t->mm, (uint64_t)iov[i].iov_base, buf + done, n)) {
+				ret = done ? (long)done : -EFAULT;
+				break;
+			}
+			done += n;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+/* Vectored I/O: on regular files each iovec in turn, stopping at the first
+ * short transfer; everything else in one go (rwv_once). */
 static long rwv(struct task *t, struct file *f, const struct iovec *iov, uint64_t cnt,
 		uint64_t *pos, bool write)
 {
 	size_t done = 0;
 	if (!cnt)                        /* still report a bad access mode */
 		return write ? vfs_write(f, "", 0, pos) : vfs_read(f, NULL, 0, pos);
+	if (f->inode && !S_ISREG(f->inode->mode) && !S_ISDIR(f->inode->mode))
+		return rwv_once(t, f, iov, cnt, pos, write);
 	for (uint64_t i = 0; i < cnt; i++) {
 		size_t len = iov[i].iov_len;
 		if (!len)

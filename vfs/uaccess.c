@@ -25,22 +25,28 @@ int fd_limit(struct task *t)
 	return lim > (1u << 20) ? (1 << 20) : (int)lim;
 }
 
-static size_t step_of(size_t len)
+/* Sockets move a whole datagram per call: their steps may reach 1 MiB
+ * (beyond Linux's default socket buffers); everything else loops over
+ * the 64 KiB bounce buffer. */
+#define SOCK_STEP_MAX (1u << 20)
+
+static size_t step_for(const struct file *f, size_t len)
 {
-	return len < VFS_BOUNCE ? len : VFS_BOUNCE;
+	size_t max = f->inode && S_ISSOCK(f->inode->mode) ? SOCK_STEP_MAX : VFS_BOUNCE;
+	return len < max ? len : max;
 }
 
 ssize_t vfs_read_user(struct task *t, struct file *f, uint64_t ubuf, size_t len, uint64_t *pos)
 {
 	char small[1];
-	char *buf = len ? malloc(step_of(len)) : small;
+	char *buf = len ? malloc(step_for(f, len)) : small;
 	size_t done = 0;
 	ssize_t ret = 0;
 
 	if (!buf)
 		return -ENOMEM;
 	do {
-		size_t step = step_of(len - done);
+		size_t step = step_for(f, len - done);
 		ssize_t n = vfs_read(f, buf, step, pos);
 		if (n < 0) {
 			ret = n;
@@ -62,14 +68,14 @@ ssize_t vfs_read_user(struct task *t, struct file *f, uint64_t ubuf, size_t len,
 ssize_t vfs_write_user(struct task *t, struct file *f, uint64_t ubuf, size_t len, uint64_t *pos)
 {
 	char small[1];
-	char *buf = len ? malloc(step_of(len)) : small;
+	char *buf = len ? malloc(step_for(f, len)) : small;
 	size_t done = 0;
 	ssize_t ret = 0;
 
 	if (!buf)
 		return -ENOMEM;
 	do {
-		size_t step = step_of(len - done);
+		size_t step = step_for(f, len - done);
 		if (step && copy_from_user(t->mm, buf, ubuf + done, step)) {
 			ret = -EFAULT;
 			break;

@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -198,6 +201,33 @@ static void vec(int dfd)
 	FAILS(writev(fd, w, 0), EBADF);
 	close(fd);
 	FAILS(readv(-1, r, 1), EBADF);
+
+	/* pipes and sockets: one vectored call is one transfer */
+	int p[2], sv[2];
+	char x[4], y[10];
+	struct iovec two[2] = { { x, 4 }, { y, 10 } };
+	CHECK(pipe(p) == 0 && write(p[1], "abcd", 4) == 4, "pipe");
+	CHECK(readv(p[0], two, 2) == 4 && !memcmp(x, "abcd", 4), "readv returns what the pipe has");
+	close(p[0]);
+	close(p[1]);
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0, "dgram pair");
+	struct iovec parts[2] = { { "abcd", 4 }, { "efgh", 4 } };
+	CHECK(writev(sv[1], parts, 2) == 8, "writev one datagram");
+	CHECK(readv(sv[0], two, 2) == 8 && !memcmp(x, "abcd", 4) && !memcmp(y, "efgh", 4),
+	      "readv of one datagram across iovecs");
+	static char dgram[100000], back[150000];
+	memset(dgram, 'q', sizeof(dgram));
+	int sz = 400000;
+	CHECK(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) == 0, "sndbuf");
+	CHECK(write(sv[1], dgram, sizeof(dgram)) == (ssize_t)sizeof(dgram), "100 kB datagram");
+	CHECK(read(sv[0], back, sizeof(back)) == (ssize_t)sizeof(dgram), "read whole");
+	close(sv[0]);
+	close(sv[1]);
+	int efd = eventfd(5, 0);
+	uint64_t cnt = 0;
+	struct iovec halves[2] = { { &cnt, 4 }, { (char *)&cnt + 4, 4 } };
+	CHECK(readv(efd, halves, 2) == 8 && cnt == 5, "eventfd read across two iovecs");
+	close(efd);
 }
 
 int main(void)
