@@ -28,6 +28,8 @@
 
 _Static_assert(STUB_SIZE == 0x10000, "stub.S hard-codes STUB_SIZE");
 
+#define NR_mseal 462
+
 int nt_memfd = -1;
 pid_t nt_pid;
 
@@ -211,6 +213,18 @@ static int pdeathsig(struct platform_ctx *ctx)
 	return inject_ok(ctx, SYS_prctl, args, NULL);
 }
 
+/* A guest thread may jump into the stub code and run the syscalls its
+ * filter allows there: seal the stub page of each new address space, so
+ * that it cannot be unmapped, made writable or replaced (which would make
+ * the next injection fault or never return). Kernels without mseal (< 6.10)
+ * refuse it: then a hostile guest can hang its own injections. */
+static int seal_stub(struct platform_ctx *tmpl)
+{
+	const uint64_t args[6] = { STUB_BASE, STUB_SIZE };
+	int err = inject_ok(tmpl, NR_mseal, args, NULL);
+	return err == -ENOSYS ? 0 : err;
+}
+
 /* A new guest thread, first stop: die with the sentry, get the filter. */
 static int arm(struct platform_ctx *ctx)
 {
@@ -319,6 +333,8 @@ static int nt_as_new(struct platform_ctx *from, struct platform_as **as, struct 
 		nas->tmpl = tmpl;
 		if (!err)
 			err = pdeathsig(tmpl);
+		if (!err)
+			err = seal_stub(tmpl);
 		if (!err)
 			err = park(tmpl);
 	}
