@@ -323,6 +323,8 @@ size_t mounts_render(char *buf, size_t len);   /* /proc/mounts */
 
 /* ---- filesystems ------------------------------------------------------------- */
 struct super_block *tmpfs_new(void);
+/* Bytes of file data held by every tmpfs and memfd (/proc/meminfo Shmem). */
+uint64_t tmpfs_shmem_bytes(void);
 struct super_block *devfs_new(void);
 struct super_block *procfs_new(void);
 struct super_block *sysfs_new(void);      /* read-only /sys (vfs/sysfs) */

@@ -85,7 +85,7 @@ static int meminfo_show(const struct proc_node *n, struct proc_buf *b)
 	kb_line(b, "Writeback:", 0);
 	kb_line(b, "AnonPages:", used);
 	kb_line(b, "Mapped:", 0);
-	kb_line(b, "Shmem:", 0);
+	kb_line(b, "Shmem:", tmpfs_shmem_bytes() / 1024);
 	kb_line(b, "KReclaimable:", 0);
 	kb_line(b, "Slab:", 0);
 	kb_line(b, "SReclaimable:", 0);

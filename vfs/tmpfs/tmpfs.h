@@ -72,7 +72,5 @@ int tmpfs_fallocate(struct inode *i, int mode, uint64_t off, uint64_t len);
 void tmpfs_file_free(struct inode *i);
 /* Does a MAP_SHARED mapping use the file's pages? (memfd F_SEAL_WRITE) */
 bool tmpfs_mapped_shared(struct inode *i);
-/* Bytes of file data held by every tmpfs and memfd (/proc/meminfo Shmem). */
-uint64_t tmpfs_shmem_bytes(void);
 
 #endif
