@@ -220,8 +220,18 @@ int sandbox_create(const struct global_opts *g, const char *bundle, const char *
 		state_delete(g->root, id, err, sizeof(err));
 		goto out;
 	}
-	if (cg.version)
+	/* recorded at once: a create killed from here on leaves a state whose
+	 * `delete` removes the cgroup */
+	if (cg.version) {
 		st.extra = json_pack("{s:o}", "cgroup", cgroup_to_json(&cg));
+		if (state_save(g->root, &st, err, sizeof(err)) < 0) {
+			cli_error("%s", err);
+			cgroup_destroy(&cg);
+			state_unlock(lk);
+			state_delete(g->root, id, err, sizeof(err));
+			goto out;
+		}
+	}
 	/* process.terminal without a socket: the caller's stdio, as it is. */
 	int tty = console_socket ? console_setup(console_socket, c->process.console_height,
 						 c->process.console_width) : -1;

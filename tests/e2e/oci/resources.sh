@@ -178,6 +178,13 @@ oom)
 	expect "OOM status" $? 137
 	expect "OOM output" "$out" ""
 	no_cgroup_left "$id"
+	# create + start: the state says stopped once the kernel killed it
+	new_id 3
+	"${C[@]}" create -b "$b" "$id" </dev/null >/dev/null 2>&1 || die "create failed"
+	"${C[@]}" start "$id" || die "start failed"
+	wait_status "$id" stopped
+	"${C[@]}" delete "$id" || die "delete after OOM failed"
+	no_cgroup_left "$id"
 	# the same guest without a limit survives
 	bundle "$b" '["awk", "BEGIN { s = \"x\"; while (length(s) < 268435456) s = s s; print \"survived\" }"]' ""
 	new_id 2
