@@ -11,9 +11,12 @@
  *    forwards it, thread-directed, to every owner that is waiting; each
  *    checks its own stub (waitpid WNOHANG) and sleeps again.
  * A stub that dies wakes nobody (its exit signal is 0): owners also wake
- * every 100 ms to look.
+ * every 100 ms to look. Every other sentry thread keeps SIGCHLD blocked, so
+ * an undelivered one waits in the process's pending set for the next owner
+ * that enters ppoll.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -48,7 +51,15 @@ int nt_wake_init(void)
 	sa.sa_sigaction = on_sigchld;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigfillset(&sa.sa_mask);
-	return sigaction(SIGCHLD, &sa, NULL) < 0 ? -errno : 0;
+	if (sigaction(SIGCHLD, &sa, NULL) < 0)
+		return -errno;
+	/* Blocked in the init thread and so in the threads it creates later:
+	 * only owners waiting in ppoll take SIGCHLD, no other host call of the
+	 * sentry sees an EINTR from it. */
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	return -pthread_sigmask(SIG_BLOCK, &chld, NULL);
 }
 
 int nt_waiter_add(void)
