@@ -137,6 +137,10 @@ static void grow(int fd)
 	char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(p != MAP_FAILED && p[0] == 0 && p[2 * PAGE - 1] == 0, "map the grown file");
 	p[1] = 'g';
+	p[PAGE + 7] = 't';
+	/* what a shrink cut off reads as zero once the file grows again */
+	CHECK(ftruncate(fd, PAGE) == 0 && ftruncate(fd, 2 * PAGE) == 0, "shrink and grow");
+	CHECK(p[PAGE + 7] == 0 && peek(fd, PAGE + 7) == 0 && p[1] == 'g' && peek(fd, 1) == 'g', "cut off");
 	CHECK(ftruncate(fd, 40 * PAGE) == 0, "ftruncate 40 pages");
 	/* block the space after it so the mapping must move */
 	char *blk = mmap(p + 2 * PAGE, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,

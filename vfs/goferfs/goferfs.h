@@ -56,6 +56,7 @@ void gcache_after_write(struct inode *i, const void *buf, uint64_t pos, uint64_t
 int gcache_sync(struct inode *i, uint64_t off, uint64_t len);   /* write back */
 void gcache_put(struct inode *i);    /* drop it once nothing maps it */
 void gcache_drop(struct inode *i);   /* write back and drop it (evict) */
+void gcache_truncated(struct inode *i, uint64_t size);   /* zero what is past EOF */
 
 /* An inode for the fid + stat of an ATTACH/WALK/CREATE/MKDIR/MKNOD/SYMLINK
  * reply in the channel's reply buffer (the fid is clunked on failure). */

@@ -239,5 +239,7 @@ int goferfs_setattr(struct inode *i, const struct iattr *ia)
 	if (err)
 		return err;
 	stale(i);
+	if (ia->valid & ATTR_SIZE)
+		gcache_truncated(i, ia->size);
 	return 0;
 }

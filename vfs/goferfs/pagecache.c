@@ -143,6 +143,19 @@ void gcache_after_write(struct inode *i, const void *buf, uint64_t pos, uint64_t
 		copy_cached(GI(i)->cache, (char *)buf, pos, n, true);
 }
 
+void gcache_truncated(struct inode *i, uint64_t size)
+{
+	struct gofer_cache *gc = GI(i)->cache;
+	if (!gc)
+		return;
+	for (size_t k = chunk_index(gc, size); k < gc->n; k++) {
+		struct gcache_chunk *c = &gc->chunks[k];
+		uint64_t a = size > c->start ? size : c->start, pa = PAGE_ALIGN(a);
+		memset(memfile_ptr(c->range->off + (a - c->start)), 0, pa - a);
+		memfile_zero(c->range->off + (pa - c->start), chunk_end(c) - pa);
+	}
+}
+
 int gcache_sync(struct inode *i, uint64_t off, uint64_t len)
 {
 	struct gofer_cache *gc = GI(i)->cache;
