@@ -300,6 +300,27 @@ netns)
 	# the holder and the sentry (and its stubs); the waiting caller stays out
 	[ $n -ge 2 ] || die "$n sandbox processes in the network namespace"
 	"${C[@]}" delete --force "$id"
+	# a user namespace path: the gofer (as its root) and the sentry join it
+	unshare --user --map-root-user sleep 60 &
+	holder=$!
+	cleanups+=("kill $holder")
+	for _ in $(seq 100); do
+		[ "$(readlink /proc/$holder/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break
+		sleep 0.05
+	done
+	userns=$(stat -L -c %i /proc/$holder/ns/user)
+	NS="[{\"type\": \"pid\"}, {\"type\": \"user\", \"path\": \"/proc/$holder/ns/user\"}, {\"type\": \"network\", \"path\": \"/run/netns/$ns\"}]" \
+		bundle "$b" '["sleep", "1000"]' ""
+	new_id 2
+	"${C[@]}" create -b "$b" "$id" </dev/null >/dev/null 2>"$work/$id.err" ||
+		die "create with a user namespace path failed: $(head -c 300 "$work/$id.err")"
+	n=0
+	for p in $(pgrep -f -- ":$id"); do
+		[ "$(stat -L -c %i /proc/$p/ns/user)" = "$userns" ] && n=$((n + 1))
+	done
+	# gofer, holder, sentry
+	[ $n -ge 3 ] || die "$n sandbox processes in the user namespace"
+	"${C[@]}" delete --force "$id"
 	NS='[{"type": "pid"}, {"type": "network", "path": "/proc/self/ns/uts"}]' bundle "$b" '["true"]' ""
 	create_err "wrong namespace type" "not a network namespace" ;;
 flags)
