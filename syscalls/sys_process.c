@@ -14,6 +14,7 @@
 #include "sentry/wait.h"
 #include "sentry/mm.h"
 #include "vfs/vfs.h"
+#include "vfs/anon/pidfd.h"
 
 long sys_clone(struct task *t, const struct syscall_args *a)
 {
@@ -26,6 +27,11 @@ long sys_clone(struct task *t, const struct syscall_args *a)
 		.child_tid = a->a[3],
 		.tls = a->a[4],
 	};
+	if (ca.flags & CLONE_PIDFD) {   /* clone() returns the pidfd through parent_tid */
+		if (ca.flags & CLONE_PARENT_SETTID)
+			return -EINVAL;
+		ca.pidfd = ca.parent_tid;
+	}
 	return do_clone(t, &ca);
 }
 
@@ -47,7 +53,7 @@ long sys_clone3(struct task *t, const struct syscall_args *a)
 		if (b)
 			return -E2BIG;
 	}
-	if (uca.set_tid || uca.set_tid_size || uca.cgroup || (uca.flags & (CLONE_PIDFD | CLONE_INTO_CGROUP)))
+	if (uca.set_tid || uca.set_tid_size || uca.cgroup || (uca.flags & CLONE_INTO_CGROUP))
 		return -EINVAL;
 	if ((uca.stack == 0) != (uca.stack_size == 0))
 		return -EINVAL;
@@ -56,7 +62,7 @@ long sys_clone3(struct task *t, const struct syscall_args *a)
 	struct clone_args_k ca = {
 		.flags = uca.flags, .exit_signal = uca.exit_signal, .stack = uca.stack,
 		.stack_size = uca.stack_size, .parent_tid = uca.parent_tid,
-		.child_tid = uca.child_tid, .tls = uca.tls,
+		.child_tid = uca.child_tid, .tls = uca.tls, .pidfd = uca.pidfd,
 	};
 	return do_clone(t, &ca);
 }
@@ -244,6 +250,7 @@ long sys_waitid(struct task *t, const struct syscall_args *a)
 	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
 		return -EINVAL;
 	struct wait_req w = { .options = options, .id = id };
+	int nonblock = 0;
 	switch (which) {
 	case P_ALL:
 		w.which = P_ALL;
@@ -258,6 +265,12 @@ long sys_waitid(struct task *t, const struct syscall_args *a)
 			return -EINVAL;
 		w.which = P_PGID;
 		break;
+	case P_PIDFD: {   /* vfs/anon/pidfd.h */
+		long e = pidfd_wait_req(t, id, &w, &nonblock);
+		if (e)
+			return e;
+		break;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -265,6 +278,8 @@ long sys_waitid(struct task *t, const struct syscall_args *a)
 	long ret = do_wait(t, &w, &r);
 	if (ret < 0)
 		return ret;
+	if (ret == 0 && nonblock && !(options & WNOHANG))
+		return -EAGAIN;   /* an O_NONBLOCK pidfd whose child is still running */
 	if (a->a[2]) {
 		struct ksiginfo si;
 		memset(&si, 0, sizeof(si));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/sched.h>
+#include "vfs/anon/pidfd.h"
 #include "sentry/kernel.h"
 #include "sentry/task.h"
 #include "sentry/signal.h"
@@ -17,7 +18,8 @@
 /* Flags this kernel implements; anything else is -EINVAL (never ignored). */
 #define CLONE_SUPPORTED (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | \
 	CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | \
-	CLONE_VFORK | CLONE_PARENT | CLONE_SYSVSEM | CLONE_DETACHED | CLONE_PTRACE | CLONE_UNTRACED)
+	CLONE_VFORK | CLONE_PARENT | CLONE_SYSVSEM | CLONE_DETACHED | CLONE_PTRACE | CLONE_UNTRACED | \
+	CLONE_PIDFD)
 
 struct thread_group *tg_new(struct thread_group *parent)
 {
@@ -61,6 +63,8 @@ static long check_flags(struct task *t, uint64_t flags)
 		return -EINVAL;
 	if ((flags & CLONE_PARENT) && t->tg->tgid == 1)
 		return -EINVAL;   /* init cannot have siblings */
+	if ((flags & CLONE_PIDFD) && (flags & (CLONE_DETACHED | CLONE_THREAD)))
+		return -EINVAL;   /* no pidfds of single threads (PIDFD_THREAD) */
 	return 0;
 }
 
@@ -158,6 +162,7 @@ long do_clone(struct task *t, const struct clone_args_k *ca)
 	c->nice = t->nice;
 	c->personality = t->personality;
 	c->sysapi = t->sysapi;         /* ioprio, mempolicy: inherited */
+	c->dumpable = t->dumpable;     /* per mm in Linux: fork keeps it */
 	c->no_new_privs = t->no_new_privs;   /* kept across fork, like Linux */
 	memcpy(c->comm, t->comm, sizeof(c->comm));
 	arch_fpstate_init(&c->fp);
@@ -175,6 +180,15 @@ long do_clone(struct task *t, const struct clone_args_k *ca)
 		tg->leader = c;
 		tg->exit_signal = (int)ca->exit_signal;
 		c->tg = tg;
+	}
+	if (flags & CLONE_PIDFD) {
+		err = pidfd_clone(t, c->tg, ca->pidfd);   /* syscalls/sys_pidfd.c */
+		if (err) {
+			c->tg->leader = NULL;
+			tg_release(c->tg);
+			undo_child(c);
+			return err;
+		}
 	}
 	list_add_tail(&c->tg_link, &c->tg->tasks);
 	c->tg->nr_live++;

@@ -3,6 +3,7 @@
 #include "sentry/posix_timer.h"
 #include "sentry/sysapi.h"
 #include "sentry/task.h"
+#include "vfs/anon/pidfd.h"
 
 void sysapi_exec(struct task *t)
 {
@@ -16,4 +17,5 @@ void sysapi_group_exit(struct thread_group *tg)
 	posix_timers_delete_all(tg);
 	sem_exit(tg);
 	shm_sweep();
+	pidfd_notify_exit();
 }
