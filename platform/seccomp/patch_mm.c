@@ -77,6 +77,31 @@ static bool mov_is_instruction(const uint8_t *text, uint64_t off)
 	       insn->id == X86_INS_MOV;
 }
 
+/* Verdicts of mov_is_instruction by the bytes it looks at (the window
+ * and the site), so the same library text in the next process is not
+ * decoded again. Fixed size, entries overwritten. */
+#define VERDICTS 4096
+struct verdict {
+	uint64_t hash;      /* 0: unused */
+	bool ok;
+};
+static struct verdict verdicts[VERDICTS];
+
+static bool boundary_known(const uint8_t *text, uint64_t off)
+{
+	uint64_t w = off < WINDOW ? off : WINDOW;
+	uint64_t h = 0xcbf29ce484222325ULL ^ w;      /* FNV-1a */
+	for (const uint8_t *b = text + off - w; b < text + off + SITE_LEN; b++)
+		h = (h ^ *b) * 0x100000001b3ULL;
+	h |= 1;
+	struct verdict *e = &verdicts[(h >> 17) % VERDICTS];
+	if (e->hash == h)
+		return e->ok;
+	bool ok = mov_is_instruction(text, off);
+	*e = (struct verdict){ .hash = h, .ok = ok };
+	return ok;
+}
+
 static bool atomic_write(uint8_t *p, const uint8_t new_bytes[SITE_LEN])
 {
 	uintptr_t a = (uintptr_t)p;
@@ -125,7 +150,7 @@ static bool try_patch(struct platform_ctx *ctx, struct mm *mm, uint64_t site, ui
 	uint32_t imm;
 	memcpy(&imm, p + 1, 4);
 	if (p[0] != 0xb8 || imm != nr || p[5] != 0x0f || p[6] != 0x05 ||
-	    !mov_is_instruction(text, off))
+	    !boundary_known(text, off))
 		return false;
 	int k = sc_site_add(ctx->as, site, nr);
 	if (k < 0)
