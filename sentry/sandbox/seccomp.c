@@ -144,6 +144,10 @@ static int build(scmp_filter_ctx ctx)
 		if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
 					    SCMP_A0(SCMP_CMP_EQ, (unsigned long)prctls[i]))) < 0)
 			return err;
+	/* guest membarrier(2): MEMBARRIER_CMD_GLOBAL (1) only (syscalls/sys_misc_membarrier.c) */
+	if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(membarrier), 2,
+				    SCMP_A0(SCMP_CMP_EQ, 1UL), SCMP_A1(SCMP_CMP_EQ, 0UL))) < 0)
+		return err;
 	return 0;
 }
 
