@@ -247,8 +247,12 @@ static int take_stop(struct platform_ctx *ctx, int st, struct arch_regs *regs,
 	return 0;
 }
 
-/* The owner's wait for the running thread's next event. */
-static int wait_event(struct platform_ctx *ctx, struct arch_regs *regs, struct platform_event *ev)
+/* The owner's wait for the running thread's next event. The caller
+ * registered as a waiter (`slot`) before resuming the thread, so a stop
+ * from then on interrupts the ppoll (see wake.c): only then is waitpid
+ * worth a call. */
+static int wait_event(struct platform_ctx *ctx, struct arch_regs *regs, struct platform_event *ev,
+		      int slot)
 {
 	static __thread sigset_t mask;
 	static __thread bool have_mask;
@@ -257,7 +261,6 @@ static int wait_event(struct platform_ctx *ctx, struct arch_regs *regs, struct p
 		sigdelset(&mask, SIGCHLD);
 		have_mask = true;
 	}
-	int slot = nt_waiter_add();
 	struct timespec tmo = { 0, slot < 0 ? 1000000 : 100000000 };
 	int ret = 0;
 	for (;;) {
@@ -270,6 +273,17 @@ static int wait_event(struct platform_ctx *ctx, struct arch_regs *regs, struct p
 			ret = w < 0 ? w : take_stop(ctx, st, regs, ev);
 			break;
 		}
+		struct pollfd p = { .fd = ctx->listener, .events = POLLIN };
+		int n = ppoll(&p, 1, &tmo, &mask);
+		if (n > 0 && (p.revents & POLLIN)) {
+			int r = take_notif(ctx, regs, ev);
+			if (r != 0) {
+				ret = r < 0 ? r : 0;
+				break;
+			}
+			continue;
+		}
+		/* a signal (a stop, an interrupt), a timeout or a hang-up */
 		int st, w = nt_wait(ctx->tid, &st, WNOHANG);
 		if (w < 0) {
 			ret = w;
@@ -279,14 +293,10 @@ static int wait_event(struct platform_ctx *ctx, struct arch_regs *regs, struct p
 			ret = take_stop(ctx, st, regs, ev);
 			break;
 		}
-		struct pollfd p = { .fd = ctx->listener, .events = POLLIN };
-		int n = ppoll(&p, 1, &tmo, &mask);
-		if (n > 0 && (p.revents & POLLIN)) {
-			int r = take_notif(ctx, regs, ev);
-			if (r != 0) {
-				ret = r < 0 ? r : 0;
-				break;
-			}
+		if (n > 0) {
+			/* the filter lost its last user: the thread is gone */
+			ret = dead(ctx, ev);
+			break;
 		}
 	}
 	nt_waiter_del(slot);
@@ -310,7 +320,9 @@ int nt_switch(struct platform_ctx *ctx, struct arch_regs *regs, struct platform_
 
 	if (ctx->partial && ctx->in_notif && only_rax_changed(ctx, w)) {
 		struct seccomp_notif_resp resp = { .id = ctx->notif_id, .val = (int64_t)w->rax };
+		int slot = nt_waiter_add();
 		if (ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0) {
+			nt_waiter_del(slot);
 			if (errno != ENOENT)
 				return -errno;
 			/* the wait was cut short: only SIGKILL does that to a stub */
@@ -322,7 +334,7 @@ int nt_switch(struct platform_ctx *ctx, struct arch_regs *regs, struct platform_
 		ctx->in_notif = false;
 		ctx->partial = false;
 		ctx->last = *w;
-		return wait_event(ctx, regs, ev);
+		return wait_event(ctx, regs, ev, slot);
 	}
 	if (ctx->partial) {
 		if (ctx->in_notif && (err = nt_stop(ctx)) < 0)
@@ -333,12 +345,15 @@ int nt_switch(struct platform_ctx *ctx, struct arch_regs *regs, struct platform_
 	/* orig_rax -1: the host never applies its own syscall restart. */
 	struct user_regs_struct r = *w;
 	r.orig_rax = (uint64_t)-1;
+	int slot = nt_waiter_add();
 	if (ptrace(PTRACE_SETREGS, ctx->tid, 0, &r) < 0 ||
-	    ptrace(PTRACE_CONT, ctx->tid, 0, 0) < 0)
+	    ptrace(PTRACE_CONT, ctx->tid, 0, 0) < 0) {
+		nt_waiter_del(slot);
 		return reap_if_gone(ctx, ev);
+	}
 	ctx->stopped = false;
 	ctx->last = r;
-	return wait_event(ctx, regs, ev);
+	return wait_event(ctx, regs, ev, slot);
 }
 
 void nt_interrupt(struct platform_ctx *ctx)
