@@ -74,6 +74,42 @@ static struct vma *vma_covering(struct mm *mm, uint64_t addr, uint64_t len)
 	return v && len <= mapping_end(mm, v) - addr ? v : NULL;
 }
 
+/* old_len 0: a second mapping of the same pages of a shared file mapping
+ * (shared anonymous memory: not implemented, -EINVAL). */
+static long duplicate(struct mm *mm, struct platform_ctx *via, uint64_t old_addr, uint64_t new_len,
+		      int flags, uint64_t new_addr)
+{
+	struct vma *v = mm_find_vma(mm, old_addr);
+	if (!v || !vma_is_shared(v))
+		return -EINVAL;
+	if (!(v->flags & VMA_SHFILE))
+		return -EINVAL;
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	struct list_head pieces = LIST_HEAD_INIT(pieces);
+	struct file *f = v->file;
+	long r = shared_file_vmas(f, v->pgoff + (old_addr - v->start), new_len,
+				  MM_MAX_MAP_COUNT - mm->nr_vmas, &pieces);
+	if (r < 0)
+		return r;
+	if (flags & MREMAP_FIXED) {
+		r = mm_do_unmap(mm, via, new_addr, new_addr + new_len);
+	} else {
+		new_addr = mm_get_unmapped_area(mm, 0, new_len, 0);
+		r = new_addr ? 0 : -ENOMEM;
+	}
+	v = mm_find_vma(mm, old_addr);   /* the unmap may have split it */
+	if (r == 0 && !v)
+		r = -EFAULT;                 /* it was in the destination */
+	if (r < 0) {
+		shared_vmas_free(&pieces, f);
+		return r;
+	}
+	shared_vmas_link(mm, &pieces, new_addr, v);
+	settle(mm, via, new_addr, new_len);
+	return (long)new_addr;
+}
+
 long mm_mremap(struct mm *mm, struct platform_ctx *via, uint64_t old_addr, uint64_t old_len,
 	       uint64_t new_len, int flags, uint64_t new_addr)
 {
@@ -112,7 +148,7 @@ long mm_mremap(struct mm *mm, struct platform_ctx *via, uint64_t old_addr, uint6
 		return r < 0 ? r : (long)old_addr;
 	}
 	if (!old_len)
-		return -EINVAL;   /* duplicating a shared mapping: not implemented */
+		return duplicate(mm, via, old_addr, new_len, flags, new_addr);
 	struct vma *v = vma_covering(mm, old_addr, old_len < new_len ? old_len : new_len);
 	if (!v)
 		return -EFAULT;

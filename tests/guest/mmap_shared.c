@@ -80,6 +80,12 @@ static void coherence(int fd, const char *path, long size)
 	q[5] = 'Q';
 	CHECK(p[PAGE + 5] == 'Q' && peek(fd, PAGE + 5) == 'Q', "two mappings");
 	CHECK(munmap(q, 2 * PAGE) == 0, "munmap second");
+	/* mremap with old_len 0 duplicates a shared mapping */
+	q = mremap(p + PAGE, 0, 2 * PAGE, MREMAP_MAYMOVE);
+	CHECK(q != MAP_FAILED && q != p + PAGE && q[5] == 'Q', "mremap duplicate");
+	q[6] = 'D';
+	CHECK(p[PAGE + 6] == 'D' && peek(fd, PAGE + 6) == 'D', "duplicate shares");
+	CHECK(munmap(q, 2 * PAGE) == 0, "munmap duplicate");
 
 	/* a child's stores are the parent's */
 	pid_t pid = fork();
@@ -99,6 +105,7 @@ static void coherence(int fd, const char *path, long size)
 	pr[11] = 'P';
 	p[12] = 'S';
 	CHECK(pr[11] == 'P' && pr[12] != 'S' && p[11] != 'P' && peek(fd, 11) != 'P', "private copy");
+	CHECK(mremap(pr, 0, PAGE, MREMAP_MAYMOVE) == MAP_FAILED && errno == EINVAL, "no duplicate of private");
 	CHECK(munmap(pr, PAGE) == 0, "munmap private");
 
 	/* mprotect read-only: a store faults; back to read-write: it works */
