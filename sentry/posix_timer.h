@@ -7,6 +7,7 @@
 #ifndef CVISOR_POSIX_TIMER_H
 #define CVISOR_POSIX_TIMER_H
 #include <stdint.h>
+#include "signal_types.h"
 
 struct task;
 struct thread_group;
@@ -38,5 +39,15 @@ long posix_timer_getoverrun(struct task *t, int id);
 long posix_timer_delete(struct task *t, int id);
 /* Delete every timer of tg (exec, death of the group). */
 void posix_timers_delete_all(struct thread_group *tg);
+
+/* signal_dequeue took info off a queue of t: for an SI_TIMER signal, the
+ * timer's overrun goes into info and a periodic timer re-arms. Weak so that
+ * the signal code links without the timers (unit tests). */
+void posix_timer_dequeued(struct task *t, struct ksiginfo *info) __attribute__((weak));
+static inline void posix_timer_collected(struct task *t, struct ksiginfo *info)
+{
+	if (posix_timer_dequeued && info->si_code == -2 /* SI_TIMER */)
+		posix_timer_dequeued(t, info);
+}
 
 #endif

@@ -8,12 +8,14 @@
  * ns for the CPU clocks. A kernel timer (timer.h) fires at the deadline;
  * missed periods are counted from the schedule, never queued.
  *
- * Signals and overruns: Linux queues one preallocated siginfo per timer and
- * counts expirations that happen while it is still queued as overruns. Here
- * an expiration looks for the timer's SI_TIMER siginfo in the target's
- * pending queue: found, its si_overrun grows; not found (delivered, or
- * never queued), a new one is queued. timer_getoverrun reports the overrun
- * of the last signal that left the queue.
+ * Signals and overruns, like Linux: an expiry queues the timer's SI_TIMER
+ * signal and a periodic timer then waits ("requeue pending") until the
+ * signal is dequeued (signal_dequeue calls posix_timer_dequeued): there the
+ * schedule is forwarded past now, the periods missed meanwhile become
+ * si_overrun and timer_getoverrun's value, and the timer is re-armed. A
+ * sequence number in the queued siginfo (cleared before the guest sees it)
+ * tells a signal of an older setting, which changes nothing. If the signal
+ * could not be queued (ignored, thread gone), the timer re-arms at once.
  *
  * CPU clocks use the sentry's accounting (utime_ns: time in guest code,
  * updated whenever a thread comes back to the kernel). The kernel timer
@@ -55,8 +57,8 @@ struct ptimer {
 	struct ktimer *kt;
 	uint64_t deadline, interval;    /* deadline 0: disarmed */
 	bool refreshed;                 /* CPU poll: accounting was just refreshed */
-	bool sig_queued;                /* our siginfo may still be queued */
-	int queued_overrun;             /* si_overrun of that siginfo */
+	bool sig_queued;                /* a signal of this setting waits to be dequeued */
+	uint32_t seq;                   /* setting number, carried by the siginfo */
 	int overrun_last;               /* timer_getoverrun */
 };
 
@@ -150,78 +152,53 @@ static bool sched_now(struct ptimer *p, uint64_t *ns)
 
 /* ---- expiry -------------------------------------------------------------- */
 
-static struct sigpending *target_queue(struct ptimer *p, struct task **target)
+#define SEQ_OFF 16   /* siginfo bytes after the timer fields: our sequence number */
+
+static struct task *signal_target(struct ptimer *p, bool *ok)
 {
-	*target = NULL;
+	*ok = true;
 	if (p->notify == KSIGEV_THREAD_ID) {
 		struct task *t = task_lookup(p->target_tid);
 		if (!t || t->tg != p->tg || t->state >= TASK_EXITING)
-			return NULL;
-		*target = t;
-		return &t->pending;
+			*ok = false;   /* the thread is gone: the signal is lost, like Linux */
+		return t;
 	}
-	return &p->tg->shared_pending;
+	return NULL;
 }
 
-static struct ksiginfo *queued_info(struct ptimer *p, struct sigpending *q)
+static bool signal_queued(struct ptimer *p, struct task *target)
 {
+	struct sigpending *q = target ? &target->pending : &p->tg->shared_pending;
 	struct list_head *pos;
 
 	list_for_each(pos, &q->queue) {
 		struct sigqueue *s = list_entry(pos, struct sigqueue, link);
 		if (s->info.si_code == KSI_TIMER && s->info.si_signo == p->signo &&
 		    s->info.u.timer.tid == p->id)
-			return &s->info;
+			return true;
 	}
-	return NULL;
+	return false;
 }
 
-/* Our siginfo left the queue since we last looked: it was delivered. */
-static struct ksiginfo *sync_delivered(struct ptimer *p, struct sigpending *q)
+/* Queue the signal of an expiry; false if it could not be queued. */
+static bool send_timer_signal(struct ptimer *p)
 {
-	struct ksiginfo *qi = q ? queued_info(p, q) : NULL;
-
-	if (!qi && p->sig_queued) {
-		p->overrun_last = p->queued_overrun;
-		p->sig_queued = false;
-	}
-	return qi;
-}
-
-static int add_sat(int a, uint64_t b)
-{
-	return b >= (uint64_t)(INT_MAX - a) ? INT_MAX : a + (int)b;
-}
-
-/* n expirations happened at once. */
-static void expire(struct ptimer *p, uint64_t n)
-{
+	struct ksiginfo info;
 	struct task *target;
-	struct sigpending *q;
-	struct ksiginfo *qi, info;
+	bool ok;
 
-	if (p->notify == KSIGEV_NONE)
-		return;
-	q = target_queue(p, &target);
-	qi = sync_delivered(p, q);
-	if (!q)
-		return;   /* SIGEV_THREAD_ID thread gone: the signal is lost, like Linux */
-	if (qi) {
-		qi->u.timer.overrun = add_sat(qi->u.timer.overrun, n);
-		p->queued_overrun = qi->u.timer.overrun;
-		return;
-	}
+	target = signal_target(p, &ok);
+	if (!ok)
+		return false;
 	memset(&info, 0, sizeof(info));
 	info.si_signo = p->signo;
 	info.si_code = KSI_TIMER;
 	info.u.timer.tid = p->id;
-	info.u.timer.overrun = add_sat(0, n - 1);
 	info.u.timer.value = p->value;
-	if ((target ? send_signal_thread(target, &info) : send_signal_group(p->tg, &info)) == 0 &&
-	    queued_info(p, q)) {
-		p->sig_queued = true;
-		p->queued_overrun = info.u.timer.overrun;
-	}
+	memcpy(info.u.raw + SEQ_OFF, &p->seq, sizeof(p->seq));
+	if ((target ? send_signal_thread(target, &info) : send_signal_group(p->tg, &info)) != 0)
+		return false;
+	return signal_queued(p, target);
 }
 
 static void arm_kt(struct ptimer *p, uint64_t at_mono)
@@ -242,6 +219,26 @@ static void arm_cpu_poll(struct ptimer *p, uint64_t now_cpu)
 	ktimer_arm(p->kt, now_mono_ns() + left / n, 0);
 }
 
+static void rearm(struct ptimer *p, uint64_t now)
+{
+	if (p->cpu)
+		arm_cpu_poll(p, now);
+	else
+		arm_kt(p, p->deadline);
+}
+
+/* Move a periodic schedule past now; returns the periods skipped. */
+static uint64_t forward(struct ptimer *p, uint64_t now)
+{
+	uint64_t n;
+
+	if (p->deadline > now)
+		return 0;
+	n = (now - p->deadline) / p->interval + 1;
+	p->deadline += n * p->interval;
+	return n;
+}
+
 static void interrupt_threads(struct ptimer *p)
 {
 	struct list_head *pos;
@@ -259,9 +256,9 @@ static void interrupt_threads(struct ptimer *p)
 static void timer_fire(struct ktimer *kt, void *arg)
 {
 	struct ptimer *p = arg;
-	uint64_t now, n;
+	uint64_t now;
 
-	if (!p->deadline)
+	if (!p->deadline || p->sig_queued)
 		return;
 	if (!sched_now(p, &now)) {
 		p->deadline = 0;   /* the thread measured is gone */
@@ -282,18 +279,37 @@ static void timer_fire(struct ktimer *kt, void *arg)
 		return;
 	}
 	p->refreshed = false;
-	n = 1 + (p->interval ? (now - p->deadline) / p->interval : 0);
-	if (p->interval)
-		p->deadline += n * p->interval;
-	else
-		p->deadline = 0;
-	expire(p, n);
-	if (!p->deadline || p->notify == KSIGEV_NONE)
+	if (send_timer_signal(p)) {
+		p->sig_queued = true;   /* periodic: re-armed when it is dequeued */
+		if (!p->interval)
+			p->deadline = 0;
 		return;
-	if (p->cpu)
-		arm_cpu_poll(p, now);
-	else
-		arm_kt(p, p->deadline);
+	}
+	if (!p->interval) {
+		p->deadline = 0;
+		return;
+	}
+	forward(p, now);
+	rearm(p, now);
+}
+
+void posix_timer_dequeued(struct task *t, struct ksiginfo *info)
+{
+	struct ptimer *p = find_timer(t->tg, info->u.timer.tid);
+	uint32_t seq;
+	uint64_t now, n;
+
+	memcpy(&seq, info->u.raw + SEQ_OFF, sizeof(seq));
+	memset(info->u.raw + SEQ_OFF, 0, sizeof(seq));
+	if (!p || !p->sig_queued || seq != p->seq)
+		return;   /* deleted, or set again since: nothing to re-arm */
+	p->sig_queued = false;
+	if (!p->interval || !p->deadline || !sched_now(p, &now))
+		return;
+	n = forward(p, now);
+	p->overrun_last = n > (uint64_t)INT_MAX + 1 ? INT_MAX : (int)(n ? n - 1 : 0);
+	info->u.timer.overrun = p->overrun_last;
+	rearm(p, now);
 }
 
 /* ---- syscall backends ------------------------------------------------- */
@@ -432,6 +448,8 @@ long posix_timer_set(struct task *t, int id, int abs, uint64_t value, uint64_t i
 	p->interval = 0;
 	p->refreshed = false;
 	p->overrun_last = 0;
+	p->sig_queued = false;   /* a signal still queued belongs to the old setting */
+	p->seq++;
 	if (!value)
 		return 0;
 	if (!sched_now(p, &now))
@@ -469,12 +487,8 @@ long posix_timer_get(struct task *t, int id, uint64_t *value, uint64_t *interval
 long posix_timer_getoverrun(struct task *t, int id)
 {
 	struct ptimer *p = find_timer(t->tg, id);
-	struct task *target;
 
-	if (!p)
-		return -EINVAL;
-	sync_delivered(p, target_queue(p, &target));
-	return p->overrun_last;
+	return p ? p->overrun_last : -EINVAL;
 }
 
 static void free_timer(struct ptimers *pt, struct ptimer *p)

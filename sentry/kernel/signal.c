@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sentry/posix_timer.h"
 #include "sentry/kernel.h"
 #include "sentry/task.h"
 #include "sentry/waitq.h"
@@ -657,10 +658,13 @@ int signal_dequeue(struct task *t, ksigset_t allowed, struct ksiginfo *info)
 	int sig = next_signal(&t->pending, allowed);
 	if (sig) {
 		collect_signal(&t->pending, sig, info);
+		posix_timer_collected(t, info);   /* overrun, periodic re-arm */
 		return sig;
 	}
 	sig = next_signal(&t->tg->shared_pending, allowed);
-	if (sig)
+	if (sig) {
 		collect_signal(&t->tg->shared_pending, sig, info);
+		posix_timer_collected(t, info);
+	}
 	return sig;
 }
