@@ -362,13 +362,13 @@ static int make_dirs(struct cg_dir *d, size_t mntlen, bool v2, bool cpuset)
 		char *next = strchr(p + i + 1, '/');
 		if (next)
 			*next = 0;
-		if (mkdir(p, 0755) == 0) {
+		if (mkdir(p, 0755) == 0)
 			d->created++;
-			if (cpuset)
-				cpuset_inherit(p);
-		} else if (errno != EEXIST) {
+		else if (errno != EEXIST)
 			return -errno;
-		}
+		/* also a level someone else has just made and not filled yet */
+		if (cpuset)
+			cpuset_inherit(p);
 		if (!next)
 			break;
 		*next = '/';
@@ -382,8 +382,8 @@ static void rm_dirs(const struct cg_dir *d)
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s", d->path);
 	for (int i = 0; i < d->created; i++) {
-		if (rmdir(p) < 0 && i == 0)
-			return;
+		if (rmdir(p) < 0)
+			return;   /* in use (another container's), or gone */
 		char *s = strrchr(p, '/');
 		if (!s)
 			return;
@@ -427,7 +427,11 @@ int cgroup_create(struct cgroup *cg, const char *path, const struct oci_resource
 		if (clean_join(d->path, sizeof(d->path), path) < 0)
 			goto toolong;
 		d->controllers = h[i].v2 ? (1u << CG_NCTRL) - 1 : h[i].controllers;
-		int e = make_dirs(d, strlen(h[i].mnt), h[i].v2, d->controllers & (1u << CG_CPUSET));
+		/* ENOENT: a parent went away under us (a delete removing an
+		 * empty /cvisor): make it again */
+		int e = -ENOENT;
+		for (int k = 0; k < 5 && e == -ENOENT; k++)
+			e = make_dirs(d, strlen(h[i].mnt), h[i].v2, d->controllers & (1u << CG_CPUSET));
 		cg->n++;
 		if (e < 0) {
 			snprintf(err, errlen, "cgroup: cannot create %s: %s", d->path, strerror(-e));

@@ -223,6 +223,10 @@ int sandbox_create(const struct global_opts *g, const char *bundle, const char *
 	/* recorded at once: a create killed from here on leaves a state whose
 	 * `delete` removes the cgroup */
 	if (cg.version) {
+		/* the default parent /cvisor is ours: its last container removes it */
+		for (int i = 0; !c->cgroups_path && !g->systemd_cgroup && i < cg.n; i++)
+			if (cg.d[i].created == 1)
+				cg.d[i].created = 2;
 		st.extra = json_pack("{s:o}", "cgroup", cgroup_to_json(&cg));
 		if (state_save(g->root, &st, err, sizeof(err)) < 0) {
 			cli_error("%s", err);
