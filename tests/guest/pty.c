@@ -26,12 +26,12 @@ static int open_pair(int *slave, char *name, size_t len)
 	return m;
 }
 
-/* Read what is there within 200 ms (the other side has written already). */
+/* Read what is there within 100 ms (the other side has written already). */
 static ssize_t drain(int fd, char *buf, size_t len)
 {
 	size_t got = 0;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	while (got < len && poll(&p, 1, 200) == 1 && (p.revents & POLLIN)) {
+	while (got < len && poll(&p, 1, 100) == 1 && (p.revents & POLLIN)) {
 		ssize_t n = read(fd, buf + got, len - got);
 		if (n <= 0)
 			break;
