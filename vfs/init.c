@@ -22,11 +22,15 @@ static void mount_at(const char *where, struct super_block *sb, int flags, const
 	int err = path_lookup(NULL, AT_FDCWD, where, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
 	if (err) {
 		log_warn("vfs: not mounting %s on %s: error %d", sb->fstype, where, -err);
-		return;
+	} else {
+		if (mount_new(sb, p.mnt, p.dentry, flags, source))
+			sb = NULL;   /* the mount owns it now */
+		else
+			log_warn("vfs: out of memory mounting %s", where);
+		path_put(&p);
 	}
-	if (!mount_new(sb, p.mnt, p.dentry, flags, source))
-		log_warn("vfs: out of memory mounting %s", where);
-	path_put(&p);
+	if (sb && sb->mounts == 0 && sb->kill)
+		sb->kill(sb);   /* never mounted: nothing else will free it */
 }
 
 /* mkdir -p of path as the kernel; the last component a directory, or an
