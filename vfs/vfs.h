@@ -137,11 +137,11 @@ struct file_ops {
 	 * in *out, the file offset of its first byte in *start. NULL: shared
 	 * mappings of the file are read-only snapshots. mmap_sync: write back
 	 * [off, off+len) changed through mappings (msync, fsync); NULL: nothing
-	 * to write back. mmap_put: a VMA mapping f went away (its range
-	 * reference is dropped already). */
+	 * to write back. mmap_put: a VMA mapping f from file offset off went
+	 * away (its range reference is dropped already). */
 	int (*mmap_range)(struct file *f, uint64_t off, struct mem_range **out, uint64_t *start);
 	int (*mmap_sync)(struct file *f, uint64_t off, uint64_t len);
-	void (*mmap_put)(struct file *f);
+	void (*mmap_put)(struct file *f, uint64_t off);
 };
 
 struct super_block {

@@ -26,7 +26,7 @@ void shared_vmas_free(struct list_head *pieces, struct file *f)
 		vma_free(v);
 	}
 	if (f && f->fops && f->fops->mmap_put)
-		f->fops->mmap_put(f);   /* a page cache nothing maps may go now */
+		f->fops->mmap_put(f, 0);   /* a page cache nothing maps may go now */
 }
 
 int shared_file_vmas(struct file *f, uint64_t off, uint64_t len, int max, struct list_head *out)

@@ -42,7 +42,7 @@ void vma_free(struct vma *v)
 		if (v->flags & VMA_MAYWRITE)
 			v->file->inode->mmap_writable--;
 		if ((v->flags & VMA_SHFILE) && v->file->fops && v->file->fops->mmap_put)
-			v->file->fops->mmap_put(v->file);
+			v->file->fops->mmap_put(v->file, v->pgoff);
 		file_put(v->file);
 	}
 	free(v);

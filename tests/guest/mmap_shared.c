@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "guest.h"
@@ -180,6 +181,21 @@ static void access_rules(const char *path)
 	close(ro);
 }
 
+/* tmpfs: a page stored to through a mapping is allocated (st_blocks). */
+static void blocks(void)
+{
+	int fd = memfd_create("blocks", 0);
+	struct stat st;
+	CHECK(fd >= 0 && ftruncate(fd, 1 << 20) == 0 && fstat(fd, &st) == 0 && st.st_blocks == 0, "sparse");
+	char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED, "map");
+	p[512 << 10] = 1;
+	CHECK(munmap(p, 1 << 20) == 0, "munmap");
+	CHECK(fstat(fd, &st) == 0 && st.st_blocks == 8, "blocks %lld", (long long)st.st_blocks);
+	CHECK(lseek(fd, 0, SEEK_DATA) == 512 << 10, "SEEK_DATA");
+	close(fd);
+}
+
 static void memfd(void)
 {
 	int fd = memfd_create("shared", MFD_ALLOW_SEALING);
@@ -240,6 +256,7 @@ int main(int argc, char **argv)
 	run_file(path, "tmpfs");
 	memfd();
 	printf("memfd: shared across fork, F_SEAL_WRITE EBUSY while mapped\n");
+	blocks();
 	FAILS(msync((void *)PAGE, PAGE, MS_SYNC), ENOMEM);
 	printf("msync flag checks ok\n");
 	return 0;

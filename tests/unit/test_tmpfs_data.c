@@ -135,3 +135,19 @@ Test(tmpfs_data, mapped_chunks_stay)
 	cr_expect(!tmpfs_mapped_shared(f->inode));
 	unlink_and_check(f, "/tmp/c");
 }
+
+Test(tmpfs_data, pages_stored_through_a_mapping_are_charged)
+{
+	struct file *f = create("/tmp/d");
+	cr_assert_eq(vfs_truncate_inode(t, f->inode, 128 << 10), 0);
+	cr_expect_eq(f->inode->blocks, 0, "sparse");
+	struct mem_range *r;
+	uint64_t start;
+	cr_assert_eq(f->fops->mmap_range(f, 65536, &r, &start), 0);
+	memcpy((char *)memfile_ptr(r->off) + 3 * 4096 + 1, "x", 1);
+	range_put(r);
+	f->fops->mmap_put(f, 65536);
+	cr_expect_eq(f->inode->blocks, 8, "the page stored to");
+	cr_expect_eq(f->fops->llseek(f, 0, SEEK_DATA), 65536 + 3 * 4096);
+	unlink_and_check(f, "/tmp/d");
+}

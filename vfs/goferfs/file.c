@@ -92,7 +92,7 @@ static int reg_mmap_sync(struct file *f, uint64_t off, uint64_t len)
 	return gcache_sync(f->inode, off, len);
 }
 
-static void reg_mmap_put(struct file *f)
+static void reg_mmap_put(struct file *f, uint64_t off)
 {
 	gcache_put(f->inode);
 }

@@ -74,11 +74,11 @@ static int reg_mmap_sync(struct file *f, uint64_t off, uint64_t len)
 	return r->fops->mmap_sync ? r->fops->mmap_sync(r, off, len) : 0;
 }
 
-static void reg_mmap_put(struct file *f)
+static void reg_mmap_put(struct file *f, uint64_t off)
 {
 	struct file *r = f->priv;    /* the one mapped: no switch to a copy-up */
 	if (r && r->fops->mmap_put)
-		r->fops->mmap_put(r);
+		r->fops->mmap_put(r, off);
 }
 
 const struct file_ops ovl_reg_fops = {

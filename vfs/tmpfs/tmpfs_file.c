@@ -10,7 +10,8 @@
  * Pages written with write(2) or preallocated with fallocate are "charged"
  * (one bit per page and chunk): they count against the size limit, in
  * st_blocks and /proc/meminfo Shmem, and are what SEEK_DATA finds. Pages
- * first dirtied through a shared mapping are not charged (docs/mm.md).
+ * first touched through a shared mapping are charged when a VMA of their
+ * chunk goes (tmpfs_mmap_put).
  * Bytes past EOF inside a chunk read as zero once the file grows over them.
  */
 #include <errno.h>
@@ -348,11 +349,37 @@ static int tmpfs_mmap_range(struct file *f, uint64_t off, struct mem_range **out
 	return 0;
 }
 
+/* A VMA of the chunk at off went: charge the pages its mappings touched
+ * (those holding data in the memory file), below EOF and the limit. */
+static void tmpfs_mmap_put(struct file *f, uint64_t off)
+{
+	struct inode *i = f->inode;
+	struct tmpfs_node *n = TN(i);
+	size_t k = chunk_index(n, off);
+	if (k == n->nchunks || n->chunks[k]->start > off)
+		return;
+	struct tmpfs_chunk *c = n->chunks[k];
+	uint64_t end = chunk_end(c) < PAGE_ALIGN(i->size) ? chunk_end(c) : PAGE_ALIGN(i->size);
+	uint64_t base = c->range->off - c->start;    /* memory-file offset of file offset 0 */
+	for (uint64_t p = c->start; p < end;) {
+		off_t d = lseek(memfile_fd(), (off_t)(base + p), SEEK_DATA);
+		if (d < 0 || (uint64_t)d - base >= end)
+			break;
+		off_t h = lseek(memfile_fd(), d, SEEK_HOLE);
+		uint64_t stop = h < 0 || (uint64_t)h - base > end ? end : (uint64_t)h - base;
+		if (charge(i, c, (uint64_t)d - base, stop) < stop)
+			break;     /* the size limit */
+		p = stop;
+	}
+	set_blocks(i);
+}
+
 const struct file_ops tmpfs_file_fops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
 	.llseek = tmpfs_llseek,
 	.mmap_range = tmpfs_mmap_range,
+	.mmap_put = tmpfs_mmap_put,
 };
 
 /* ---- fallocate ----------------------------------------------------------------- */
