@@ -106,9 +106,11 @@ int inode_permission(const struct cred *c, struct inode *i, int mask)
 	return -EACCES;
 }
 
+/* Anonymous devices (major 0) for in-memory super blocks. Minors below 32
+ * are fixed ones: goferfs 10, devpts 14, proc 22 (Linux's usual numbers). */
 uint64_t vfs_anon_dev(void)
 {
-	static unsigned next_minor = 16;
+	static unsigned next_minor = 32;
 	return makedev(0, next_minor++);
 }
 
