@@ -2,10 +2,12 @@
  * (docs/platform-seccomp.md): the same `mov $nr,%eax; syscall` site run
  * many times (patched after the first trap) must keep Linux's ABI: rcx and
  * r11 clobbered as by `syscall`, every other register and the red zone
- * below %rsp intact, flags preserved; a blocking call at a patched site
+ * below %rsp intact, flags preserved, also with a gs base of the
+ * program's own (the patched path uses gs); a blocking call at a patched site
  * interrupted by an SA_RESTART handler restarts there; a site in
  * writable memory (JIT code) is rewritten by the program and the new
  * code runs; threads racing through one site all get their answer. */
+#include <asm/prctl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -109,6 +111,18 @@ int main(void)
 	for (int i = 0; i < 100; i++)
 		abi_preserved();
 	printf("registers, red zone and flags kept across a hot site\n");
+
+	/* A program with a gs base of its own still gets its syscalls. */
+	static char gs_area[64];
+	CHECK(syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)gs_area) == 0, "ARCH_SET_GS");
+	for (int i = 0; i < 100; i++)
+		CHECK(site_getpid() == pid, "getpid with own gs at call %d", i);
+	unsigned long gs = 1;
+	CHECK(syscall(SYS_arch_prctl, ARCH_GET_GS, &gs) == 0 && gs == (unsigned long)gs_area,
+	      "ARCH_GET_GS %lx", gs);
+	CHECK(syscall(SYS_arch_prctl, ARCH_SET_GS, 0UL) == 0, "ARCH_SET_GS 0");
+	CHECK(syscall(SYS_arch_prctl, ARCH_GET_GS, &gs) == 0 && gs == 0, "gs base back to 0: %lx", gs);
+	printf("a hot site with a gs base of the program's own\n");
 
 	/* Threads racing through one site while it may be rewritten. */
 	pthread_t th[4];
