@@ -8,6 +8,7 @@
 
 struct task;
 struct thread_group;
+struct path;
 
 /* Start guest init (pid 1) from kernel.cfg; returns its task. */
 int process_start_init(void);
@@ -48,6 +49,7 @@ struct spawn_spec {
 	int stdio_fds[3];          /* host fds; duplicated, the caller keeps its own */
 	int exit_fd;               /* host eventfd written when it dies; -1: none */
 	bool console;              /* stdio is an OCI console: a sentry pty (vfs/tty/console.c) */
+	const struct path *root;   /* root and cwd base (a pod container's tree); NULL: init's */
 };
 /* The new process's pid, or -errno (-ESRCH: init is not running). */
 int process_spawn(const struct spawn_spec *s);

@@ -187,3 +187,58 @@ int vfs_init(int gofer_fd, bool root_readonly)
 	return vfs_init_root(goferfs_new(gofer_fd, root_readonly),
 			     root_readonly ? MNT_RDONLY : 0, "none");
 }
+
+/* A pod container's own mount tree (sentry/kernel/container.c): the
+ * overlay of its gofer's root (read-only lower) and a tmpfs, its own /tmp,
+ * /dev, /dev/pts, /proc, /sys and mounts. The helpers above resolve paths
+ * from the kernel's root, so that root is the new tree's while it is made
+ * (under the kernel lock). The root mount is self-parented, outside the
+ * sandbox's tree; vfs_container_root_put detaches it. */
+int vfs_container_root(int gofer_fd, bool readonly, const struct kernel_mount *mounts, int n,
+		       struct mount **out)
+{
+	struct super_block *lower = goferfs_new(gofer_fd, true), *upper = tmpfs_new();
+	if (!lower || !upper) {
+		if (lower && lower->kill)
+			lower->kill(lower);
+		if (upper && upper->kill)
+			upper->kill(upper);
+		return -EIO;
+	}
+	struct super_block *sb = overlay_new(lower, upper);
+	if (!sb)
+		return -ENOMEM;
+	struct mount *root = mount_new(sb, NULL, NULL, 0, "overlay");
+	if (!root) {
+		if (sb->kill)
+			sb->kill(sb);
+		return -ENOMEM;
+	}
+	struct mount *saved_mount = kernel.root_mount;
+	struct dentry *saved_root = kernel.root;
+	kernel.root_mount = root;
+	kernel.root = root->root;
+	mount_at("/tmp", tmpfs_new(), 0, "none");
+	mount_at("/dev", devfs_new(), MNT_NOSUID, "none");
+	mount_at("/dev/pts", devpts_new(), MNT_NOSUID | MNT_NOEXEC, "devpts");
+	mount_at("/proc", procfs_new(), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "proc");
+	mount_at("/sys", sysfs_new(), MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "sysfs");
+	int err = 0;
+	for (int i = 0; i < n && !err; i++)
+		err = mount_extra(&mounts[i]);
+	kernel.root_mount = saved_mount;
+	kernel.root = saved_root;
+	if (err) {
+		mount_detach_tree(root);
+		return err;
+	}
+	if (readonly)
+		root->flags |= MNT_RDONLY;
+	*out = root;
+	return 0;
+}
+
+void vfs_container_root_put(struct mount *root)
+{
+	mount_detach_tree(root);
+}

@@ -529,6 +529,28 @@ int mount_umount(struct mount *m, int flags, const struct path *task_root)
 	return 0;
 }
 
+void mount_detach_tree(struct mount *m)
+{
+	for (;;) {
+		struct mount *victim = NULL;
+		struct list_head *pos;
+		list_for_each(pos, &all_mounts) {
+			struct mount *c = list_entry(pos, struct mount, link);
+			if (c != m && mount_below(c, m) && !mount_has_children(c)) {
+				victim = c;
+				break;
+			}
+		}
+		if (!victim)
+			victim = m;
+		mount_unhook(victim);
+		victim->detached = true;
+		mount_put_noexpire(victim);
+		if (victim == m)
+			return;
+	}
+}
+
 /* pivot_root: root (the caller's root mount) moves to put_old, new takes
  * root's place; the caller has checked Linux's conditions. */
 int mount_pivot(struct mount *root, struct mount *new, const struct path *put_old)

@@ -350,5 +350,13 @@ int vfs_init_overlay(int gofer_fd);
 #define VFS_ROOT_OVERLAY 0    /* default: vfs_init_overlay */
 #define VFS_ROOT_RW      1    /* vfs_init(fd, false): writes reach the host */
 #define VFS_ROOT_RO      2    /* vfs_init(fd, true) */
+/* A pod container's own mount tree, apart from the sandbox's (vfs/init.c):
+ * overlay root on gofer_fd (read-only with readonly), /tmp, /dev, /dev/pts,
+ * /proc, /sys, then mounts[]. The fds stay the caller's. *out holds the
+ * tree's reference; vfs_container_root_put detaches the whole tree. */
+struct kernel_mount;
+int vfs_container_root(int gofer_fd, bool readonly, const struct kernel_mount *mounts, int n,
+		       struct mount **out);
+void vfs_container_root_put(struct mount *root);
 
 #endif

@@ -172,6 +172,8 @@ void mount_set_propagation(struct mount *m, unsigned long type, bool rec);
 int mount_pivot(struct mount *root, struct mount *new, const struct path *put_old);
 /* umount2 of m (the caller holds one reference to it) with MNT_* flags. */
 int mount_umount(struct mount *m, int flags, const struct path *task_root);
+/* Detach m (even a self-parented root) and every mount below it. */
+void mount_detach_tree(struct mount *m);
 /* Drop a path's reference to a mount; mount_put also clears the
  * MNT_EXPIRE mark (the mount was used), umount2's own lookup does not. */
 void mount_put(struct mount *m);

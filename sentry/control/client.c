@@ -49,14 +49,14 @@ int ctl_sock_addr(const char *root, const char *id, struct sockaddr_un *sa, int 
 
 int ctl_send(int sock, const struct ctl_req *req, const void *payload, const int *fds, int nfds)
 {
-	if (req->len > CTL_MAX_PAYLOAD || nfds < 0 || nfds > 3)
+	if (req->len > CTL_MAX_PAYLOAD || nfds < 0 || nfds > CTL_MAX_FDS)
 		return -EINVAL;
 	struct iovec iov[2] = {
 		{ (void *)req, sizeof(*req) },
 		{ (void *)payload, req->len },
 	};
 	union {
-		char buf[CMSG_SPACE(3 * sizeof(int))];
+		char buf[CMSG_SPACE(CTL_MAX_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} c;
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = req->len ? 2 : 1 };

@@ -16,6 +16,19 @@
  * EXEC payload: uint32 groups[ngroups], then NUL-terminated strings: cwd
  * ("" = init's), argc arguments, envc environment entries. Its stdio fds
  * 0-2 travel with SCM_RIGHTS.
+ *
+ * Pods (several containers in one sentry, sentry/kernel/container.h): with
+ * flag CTL_IN_CONTAINER, KILL, PS and EXEC act on one app container: their
+ * payload starts with its NUL-terminated id (KILL pid 0 = its init,
+ * CTL_KILL_ALL = its processes only).
+ *   CTL_CONTAINER_CREATE  id, mounts, EXEC payload;   err
+ *                         fds: stdio 0-2, root gofer, a gofer per bind mount
+ *   CTL_CONTAINER_START   id                          err, value = init's pid
+ *   CTL_CONTAINER_WAIT    id                          err, value = init's wait
+ *                         status, sent once it died (SIGKILL if deleted first)
+ *   CTL_CONTAINER_DELETE  id                          err
+ * CREATE's mounts: uint32 n, then n records (struct ctl_mount, then the
+ * NUL-terminated strings dest, source, name; "" = none).
  */
 #ifndef CVISOR_CONTROL_H
 #define CVISOR_CONTROL_H
@@ -26,6 +39,8 @@
 #define CTL_MAX_PAYLOAD (128u << 10)
 #define CTL_MAX_GROUPS  32
 #define CTL_MAX_CONNS   256      /* concurrent connections served */
+#define CTL_MAX_FDS     64       /* SCM_RIGHTS fds of one request */
+#define CTL_MAX_MOUNTS  (CTL_MAX_FDS - 4)
 
 enum ctl_op {
 	CTL_START = 1,
@@ -35,10 +50,24 @@ enum ctl_op {
 	CTL_RESUME,
 	CTL_STATS,
 	CTL_EXEC,
+	CTL_CONTAINER_CREATE,
+	CTL_CONTAINER_START,
+	CTL_CONTAINER_WAIT,
+	CTL_CONTAINER_DELETE,
 };
 
 #define CTL_KILL_ALL 1u
 #define CTL_EXEC_CONSOLE 1u   /* EXEC: the stdio fds are an OCI console's pty */
+#define CTL_IN_CONTAINER 2u   /* KILL/PS/EXEC: of the app container named first */
+#define CTL_ROOT_RO      4u   /* CONTAINER_CREATE: root.readonly */
+
+/* One mount of CONTAINER_CREATE (a struct kernel_mount on the wire). */
+struct ctl_mount {
+	int32_t kind, flags, mode;
+	int32_t fd;                     /* KMOUNT_BIND: index in the request's fds */
+	uint32_t readonly, pad;
+	uint64_t size;
+};
 
 struct ctl_req {
 	uint32_t op;
@@ -67,7 +96,7 @@ struct ctl_stats {
 
 /* Connect to <root>/<id>/sentry.sock (any length: through /proc/self/fd). */
 int ctl_connect(const char *root, const char *id);
-/* Send one request with payload and fds (nfds <= 3). 0 or -errno. */
+/* Send one request with payload and fds (nfds <= CTL_MAX_FDS). 0 or -errno. */
 int ctl_send(int sock, const struct ctl_req *req, const void *payload, const int *fds, int nfds);
 /* Receive one reply; its payload (at most outlen bytes) goes to out.
  * 0 or -errno (-EPIPE: the sandbox closed the connection). */

@@ -21,6 +21,7 @@
 #include "sentry/signal.h"
 #include "sentry/process.h"
 #include "sentry/log.h"
+#include "sentry/kernel/container.h"
 
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t start_cond = PTHREAD_COND_INITIALIZER;
@@ -101,7 +102,7 @@ static bool before_start(int s, const struct ctl_req *q)
 		reply(s, err, 0, NULL, 0);
 		return true;
 	}
-	if (q->op == CTL_KILL && !started) {
+	if (q->op == CTL_KILL && !started && !(q->flags & CTL_IN_CONTAINER)) {
 		if (q->sig < 0 || q->sig > 64) {
 			pthread_mutex_unlock(&start_lock);
 			reply(s, -EINVAL, 0, NULL, 0);
@@ -115,7 +116,8 @@ static bool before_start(int s, const struct ctl_req *q)
 		}
 		pthread_mutex_unlock(&start_lock);
 		return true;
-	} else if ((q->op == CTL_EXEC || q->op == CTL_PAUSE) && !started) {
+	} else if ((q->op == CTL_EXEC || q->op == CTL_PAUSE || q->op >= CTL_CONTAINER_CREATE ||
+		    (q->flags & CTL_IN_CONTAINER)) && !started) {
 		pthread_mutex_unlock(&start_lock);
 		reply(s, -ESRCH, 0, NULL, 0);
 		return true;
@@ -126,13 +128,44 @@ static bool before_start(int s, const struct ctl_req *q)
 	return handled;
 }
 
-static int do_kill(const struct ctl_req *q)
+/* The app container id a CTL_IN_CONTAINER payload starts with; *off is
+ * set past its NUL. NULL if there is none. */
+static const char *payload_id(const char *buf, size_t len, size_t *off)
+{
+	const char *end = len ? memchr(buf, 0, len) : NULL;
+	if (!end || end == buf)
+		return NULL;
+	*off = (size_t)(end - buf) + 1;
+	return buf;
+}
+
+/* The sandbox's own processes (not those of its pod containers). */
+static void kill_sandbox_own(int sig)
+{
+	struct list_head *p;
+	list_for_each(p, &kernel.tgs) {
+		struct thread_group *tg = list_entry(p, struct thread_group, all_link);
+		if (tg->tgid != 1 && container_owns(NULL, tg))
+			kill_pid(NULL, tg->tgid, sig);
+	}
+}
+
+static int do_kill(const struct ctl_req *q, const char *buf, size_t len)
 {
 	if (q->sig < 0 || q->sig > KSIG_MAX)
 		return -EINVAL;
 	int err;
+	size_t off;
+	const char *id = NULL;
+	if ((q->flags & CTL_IN_CONTAINER) && (!(id = payload_id(buf, len, &off)) || off != len))
+		return -EINVAL;
 	kernel_lock();
-	if (q->flags & CTL_KILL_ALL) {
+	if (id) {
+		err = container_kill(id, q->pid, q->sig, q->flags & CTL_KILL_ALL);
+	} else if ((q->flags & CTL_KILL_ALL) && containers_exist()) {
+		kill_sandbox_own(q->sig);
+		err = kill_pid(NULL, 1, q->sig);
+	} else if (q->flags & CTL_KILL_ALL) {
 		kill_pid(NULL, -1, q->sig);   /* everyone but init */
 		err = kill_pid(NULL, 1, q->sig);
 	} else {
@@ -144,20 +177,36 @@ static int do_kill(const struct ctl_req *q)
 	return err;
 }
 
-static void do_ps(int s)
+static void do_ps(int s, const struct ctl_req *q, const char *buf, size_t len)
 {
+	size_t off;
+	const char *id = NULL;
+	if ((q->flags & CTL_IN_CONTAINER) && (!(id = payload_id(buf, len, &off)) || off != len)) {
+		reply(s, -EINVAL, 0, NULL, 0);
+		return;
+	}
 	static int32_t pids[CTL_MAX_PAYLOAD / sizeof(int32_t)];
 	static pthread_mutex_t ps_lock = PTHREAD_MUTEX_INITIALIZER;
 	pthread_mutex_lock(&ps_lock);
 	size_t n = 0;
 	kernel_lock();
+	struct container *c = NULL;
+	int err = container_lookup(id, &c);
+	/* with pod containers, each lists its own processes */
+	bool filter = id || containers_exist();
 	struct list_head *p;
 	list_for_each(p, &kernel.tgs) {
 		struct thread_group *tg = list_entry(p, struct thread_group, all_link);
-		if (!tg->zombie && n < sizeof(pids) / sizeof(pids[0]))
+		if (!err && !tg->zombie && n < sizeof(pids) / sizeof(pids[0]) &&
+		    (!filter || container_owns(c, tg)))
 			pids[n++] = tg->tgid;
 	}
 	kernel_unlock();
+	if (err) {
+		reply(s, err, 0, NULL, 0);
+		pthread_mutex_unlock(&ps_lock);
+		return;
+	}
 	/* ascending, like ps */
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = i; j > 0 && pids[j - 1] > pids[j]; j--) {
@@ -242,7 +291,13 @@ static void do_exec(int s, const struct ctl_req *q, char *buf, size_t len, const
 {
 	struct spawn_spec sp = { 0 };
 	uint32_t groups[CTL_MAX_GROUPS];
-	int err = nfds == 3 ? exec_parse(q, buf, len, &sp, groups) : -EBADF;
+	size_t off = 0;
+	const char *id = NULL;
+	int err = nfds < 3 ? -EBADF : 0;
+	if (!err && (q->flags & CTL_IN_CONTAINER) && !(id = payload_id(buf, len, &off)))
+		err = -EINVAL;
+	if (!err)
+		err = exec_parse(q, buf + off, len - off, &sp, groups);
 	if (err < 0) {
 		reply(s, err, 0, NULL, 0);
 		return;
@@ -251,7 +306,7 @@ static void do_exec(int s, const struct ctl_req *q, char *buf, size_t len, const
 	sp.console = q->flags & CTL_EXEC_CONSOLE;
 	sp.exit_fd = eventfd(0, EFD_CLOEXEC);
 	kernel_lock();
-	int pid = sp.exit_fd < 0 ? -errno : process_spawn(&sp);
+	int pid = sp.exit_fd < 0 ? -errno : id ? container_exec(id, &sp) : process_spawn(&sp);
 	kernel_unlock();
 	free(sp.argv);
 	if (pid < 0) {
@@ -284,21 +339,109 @@ static void do_exec(int s, const struct ctl_req *q, char *buf, size_t len, const
 		reply(s, 0, status, NULL, 0);
 }
 
-/* One request: header, payload and up to 3 fds (more are cut off by the
- * host kernel: MSG_CTRUNC). */
+/* CTL_CONTAINER_CREATE (control.h); the fds it takes become -1. */
+static int do_container_create(const struct ctl_req *q, char *buf, size_t len, int *fds, int nfds)
+{
+	size_t off, o;
+	const char *id = payload_id(buf, len, &off);
+	uint32_t n;
+	if (!id || nfds < 4 || len - off < sizeof(n))
+		return -EINVAL;
+	memcpy(&n, buf + off, sizeof(n));
+	off += sizeof(n);
+	if (n > CTL_MAX_MOUNTS)
+		return -EINVAL;
+	struct kernel_mount km[CTL_MAX_MOUNTS];
+	bool used[CTL_MAX_FDS] = { false };
+	for (uint32_t i = 0; i < n; i++) {
+		struct ctl_mount cm;
+		if (len - off < sizeof(cm))
+			return -EINVAL;
+		memcpy(&cm, buf + off, sizeof(cm));
+		off += sizeof(cm);
+		const char *str[3];
+		for (int k = 0; k < 3; k++) {
+			const char *sp = buf + off;
+			const char *end = off < len ? memchr(sp, 0, len - off) : NULL;
+			if (!end)
+				return -EINVAL;
+			str[k] = sp;
+			off += (size_t)(end - sp) + 1;
+		}
+		if (str[0][0] != '/' || cm.kind < KMOUNT_TMPFS || cm.kind > KMOUNT_SYSFS)
+			return -EINVAL;
+		km[i] = (struct kernel_mount){
+			.kind = cm.kind, .dest = str[0], .source = str[1][0] ? str[1] : NULL,
+			.flags = cm.flags, .size = cm.size, .mode = cm.mode, .gofer_fd = -1,
+			.readonly = cm.readonly, .name = str[2][0] ? str[2] : NULL,
+		};
+		if (cm.kind == KMOUNT_BIND) {
+			if (cm.fd < 4 || cm.fd >= nfds || used[cm.fd])
+				return -EBADF;
+			used[cm.fd] = true;
+			km[i].gofer_fd = fds[cm.fd];
+		}
+	}
+	struct spawn_spec sp = { 0 };
+	uint32_t groups[CTL_MAX_GROUPS];
+	int err = exec_parse(q, buf + off, len - off, &sp, groups);
+	if (err < 0)
+		return err;
+	struct container_spec cs = {
+		.id = id, .stdio_fds = { fds[0], fds[1], fds[2] }, .console = q->flags & CTL_EXEC_CONSOLE,
+		.root_fd = fds[3], .root_readonly = q->flags & CTL_ROOT_RO,
+		.mounts = km, .n_mounts = (int)n, .proc = &sp,
+	};
+	kernel_lock();
+	err = container_create(&cs);
+	kernel_unlock();
+	free(sp.argv);
+	if (err < 0)
+		return err;
+	for (o = 0; o < 4; o++)
+		fds[o] = -1;
+	for (o = 4; o < (size_t)nfds; o++)
+		if (used[o])
+			fds[o] = -1;
+	return 0;
+}
+
+/* START, WAIT, DELETE of a pod container. */
+static void do_container_op(int s, const struct ctl_req *q, const char *buf, size_t len)
+{
+	size_t off;
+	const char *id = payload_id(buf, len, &off);
+	if (!id || off != len) {
+		reply(s, -EINVAL, 0, NULL, 0);
+		return;
+	}
+	int r;
+	kernel_lock();
+	if (q->op == CTL_CONTAINER_START)
+		r = container_start_init(id);
+	else if (q->op == CTL_CONTAINER_WAIT)
+		r = container_wait(id);
+	else
+		r = container_delete(id);
+	kernel_unlock();
+	reply(s, r < 0 ? r : 0, r < 0 ? 0 : r, NULL, 0);
+}
+
+/* One request: header, payload and up to CTL_MAX_FDS fds (more are cut
+ * off by the host kernel: MSG_CTRUNC). */
 static void serve(int s)
 {
 	char *buf = malloc(sizeof(struct ctl_req) + CTL_MAX_PAYLOAD + 1);
 	if (!buf)
 		return;
 	union {
-		char b[CMSG_SPACE(3 * sizeof(int))];
+		char b[CMSG_SPACE(CTL_MAX_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} c;
 	struct iovec iov = { buf, sizeof(struct ctl_req) + CTL_MAX_PAYLOAD + 1 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof(c.b) };
 	ssize_t n = recvmsg(s, &m, MSG_CMSG_CLOEXEC);
-	int fds[3], nfds = 0;
+	int fds[CTL_MAX_FDS], nfds = 0;
 	for (struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; cm; cm = CMSG_NXTHDR(&m, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -306,7 +449,7 @@ static void serve(int s)
 		for (size_t i = 0; i < k; i++) {
 			int fd;
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (nfds < 3)
+			if (nfds < CTL_MAX_FDS)
 				fds[nfds++] = fd;
 			else
 				close(fd);
@@ -328,10 +471,10 @@ static void serve(int s)
 		goto out;
 	switch (q.op) {
 	case CTL_KILL:
-		reply(s, do_kill(&q), 0, NULL, 0);
+		reply(s, do_kill(&q, buf + sizeof(q), len), 0, NULL, 0);
 		break;
 	case CTL_PS:
-		do_ps(s);
+		do_ps(s, &q, buf + sizeof(q), len);
 		break;
 	case CTL_PAUSE:
 	case CTL_RESUME:
@@ -349,12 +492,21 @@ static void serve(int s)
 	case CTL_EXEC:
 		do_exec(s, &q, buf + sizeof(q), len, fds, nfds);
 		break;
+	case CTL_CONTAINER_CREATE:
+		reply(s, do_container_create(&q, buf + sizeof(q), len, fds, nfds), 0, NULL, 0);
+		break;
+	case CTL_CONTAINER_START:
+	case CTL_CONTAINER_WAIT:
+	case CTL_CONTAINER_DELETE:
+		do_container_op(s, &q, buf + sizeof(q), len);
+		break;
 	default:
 		reply(s, -EINVAL, 0, NULL, 0);
 	}
 out:
 	for (int i = 0; i < nfds; i++)
-		close(fds[i]);
+		if (fds[i] >= 0)
+			close(fds[i]);
 	free(buf);
 }
 

@@ -171,6 +171,14 @@ static int spawn_setup(struct task *t, const struct task *init, const struct spa
 	t->sighand = sighand_new();
 	if (!t->fs || !t->files || !t->sighand)
 		return -ENOMEM;
+	if (sp->root) {
+		/* a pod container's process: its own tree, from its root */
+		path_put(&t->fs->root);
+		path_put(&t->fs->cwd);
+		t->fs->root = t->fs->cwd = *sp->root;
+		path_get(&t->fs->root);
+		path_get(&t->fs->cwd);
+	}
 	if (sp->cwd) {
 		struct path cwd;
 		current = t;
