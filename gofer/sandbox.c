@@ -4,7 +4,9 @@
  *   1. its own mount namespace: the served root is bind-mounted (with its
  *      submounts) onto itself, pivot_root'ed into and the old root detached,
  *      so "/" is the served tree and nothing else of the host is reachable;
- *      the tree is nosuid+nodev, and read-only for --readonly;
+ *      the tree is nosuid+nodev, and read-only for --readonly. Each further
+ *      tree (bind mounts) is cloned into a detached mount held only by an
+ *      fd, with the same attributes, before the pivot;
  *   2. every fd but stdio, the channels and the root closed;
  *   3. capabilities cut to the file ones the requests need (none of them
  *      can escape a mount namespace), no_new_privs;
@@ -65,7 +67,32 @@ static int identity_userns(void)
 	return write_file("/proc/self/gid_map", map);
 }
 
-static int pivot_into(const char *root, bool readonly, int *rootfd)
+static int lock_attrs(int fd, const char *path, unsigned flags, bool readonly)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (readonly ? MOUNT_ATTR_RDONLY : 0),
+	};
+	return syscall(SYS_mount_setattr, fd, path, flags | AT_RECURSIVE, &attr, sizeof(attr)) < 0 ? -errno : 0;
+}
+
+/* A detached recursive copy of the tree at path: reachable only through
+ * the returned fd, so the pivot below cannot hide it and nothing above it
+ * is reachable from it ("..": the server never walks it). */
+static int clone_tree(const char *path, bool readonly)
+{
+	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
+			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (fd < 0)
+		return -errno;
+	int err = lock_attrs(fd, "", AT_EMPTY_PATH, readonly);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int pivot_into(const char *root, bool readonly, int *rootfd, struct gofer_bind *binds, int nbinds)
 {
 	if (unshare(CLONE_NEWNS) < 0) {
 		int err = errno == EPERM ? identity_userns() : -errno;
@@ -76,6 +103,9 @@ static int pivot_into(const char *root, bool readonly, int *rootfd)
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
+	for (int i = 0; i < nbinds; i++)
+		if ((binds[i].rootfd = clone_tree(binds[i].path, binds[i].readonly)) < 0)
+			return binds[i].rootfd;
 	/* pivot_root needs the root to be a mount point: attach a recursive
 	 * copy of it on top of itself and enter that copy through its fd (a
 	 * path would find the lower one when root is "/") */
@@ -96,11 +126,8 @@ static int pivot_into(const char *root, bool readonly, int *rootfd)
 		return -errno;
 	if (chdir("/") < 0)
 		return -errno;
-	struct mount_attr attr = {
-		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (readonly ? MOUNT_ATTR_RDONLY : 0),
-	};
-	if (syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &attr, sizeof(attr)) < 0)
-		return -errno;
+	if ((err = lock_attrs(AT_FDCWD, "/", 0, readonly)) < 0)
+		return err;
 	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -114,14 +141,18 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-static int close_fds(const int *socks, int nsocks, int rootfd)
+static int close_fds(const int *socks, int nsocks, int rootfd, const struct gofer_bind *binds, int nbinds)
 {
-	int keep[nsocks + 2];
+	int keep[nsocks + nbinds + 4];
 	int n = 0;
-	keep[n++] = 2;   /* 0-2 kept */
+	keep[n++] = 0;   /* stdio (/dev/null and stderr) */
+	keep[n++] = 1;
+	keep[n++] = 2;
 	keep[n++] = rootfd;
 	for (int k = 0; k < nsocks; k++)
 		keep[n++] = socks[k];
+	for (int k = 0; k < nbinds; k++)
+		keep[n++] = binds[k].rootfd;
 	qsort(keep, (size_t)n, sizeof(keep[0]), cmp_int);
 	unsigned first = 0;
 	for (int i = 0; i < n; i++) {
@@ -236,11 +267,14 @@ static int install_filter(void)
 	return err;
 }
 
-int gofer_sandbox(const char *root, bool readonly, const int *socks, int nsocks, int *rootfd)
+int gofer_sandbox(const char *root, bool readonly, const int *socks, int nsocks, int *rootfd,
+		  struct gofer_bind *binds, int nbinds)
 {
 	int err;
-	if ((err = pivot_into(root, readonly, rootfd)) < 0 ||
-	    (err = close_fds(socks, nsocks, *rootfd)) < 0 ||
+	for (int i = 0; i < nbinds; i++)
+		binds[i].rootfd = -1;
+	if ((err = pivot_into(root, readonly, rootfd, binds, nbinds)) < 0 ||
+	    (err = close_fds(socks, nsocks, *rootfd, binds, nbinds)) < 0 ||
 	    (err = drop_caps(readonly)) < 0)
 		return err;
 	return install_filter();

@@ -459,16 +459,16 @@ static void *channel_thread(void *arg)
 	return NULL;
 }
 
-int gofer_serve_channels(const int *socks, int n, int rootfd, bool readonly)
+int gofer_serve_trees(const struct gofer_tree *t, int n)
 {
 	if (n == 1)
-		return gofer_serve(socks[0], rootfd, readonly);
+		return gofer_serve(t[0].sock, t[0].rootfd, t[0].readonly);
 	struct channel *ch = calloc((size_t)n, sizeof(*ch));
 	if (!ch)
 		return -ENOMEM;
 	int ret = 0;
 	for (int k = 0; k < n; k++) {
-		ch[k] = (struct channel){ .sock = socks[k], .rootfd = rootfd, .readonly = readonly };
+		ch[k] = (struct channel){ .sock = t[k].sock, .rootfd = t[k].rootfd, .readonly = t[k].readonly };
 		int err = pthread_create(&ch[k].thread, NULL, channel_thread, &ch[k]);
 		ch[k].started = err == 0;
 		if (err && !ret)
@@ -482,5 +482,17 @@ int gofer_serve_channels(const int *socks, int n, int rootfd, bool readonly)
 			ret = ch[k].ret;
 	}
 	free(ch);
+	return ret;
+}
+
+int gofer_serve_channels(const int *socks, int n, int rootfd, bool readonly)
+{
+	struct gofer_tree *t = calloc((size_t)n, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (int k = 0; k < n; k++)
+		t[k] = (struct gofer_tree){ .sock = socks[k], .rootfd = rootfd, .readonly = readonly };
+	int ret = gofer_serve_trees(t, n);
+	free(t);
 	return ret;
 }

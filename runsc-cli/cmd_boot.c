@@ -102,15 +102,7 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 	}
 	control_fd = ls;   /* served from inside the sandbox (boot_wait_start) */
 	int keep[] = { ls, ready_fd };
-	/* The root's gofer serves it read-only: the sentry's overlay keeps
-	 * the guest's changes. */
-	pid_t gofer = -1;
-	int gofer_fd = sandbox_start_gofer(id, c->root_path, true, c, &gofer);
-	if (gofer_fd < 0) {
-		snprintf(err, sizeof(err), "cannot start the gofer: %s", strerror(-gofer_fd));
-		ready(err);
-		return 1;
-	}
+	/* The container's gofer: its root and its bind mounts' sources. */
 	struct sandbox_mounts mounts;
 	if (sandbox_mounts_prepare(&mounts, c, id, err, sizeof(err)) < 0) {
 		sandbox_mounts_release(&mounts);
@@ -149,7 +141,7 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 		.no_systrap_patching = g->no_systrap_patching,
 		.debug = g->debug,
 		.hostname = c->hostname ? c->hostname : "cvisor",
-		.gofer_fd = gofer_fd,
+		.gofer_fd = mounts.root_fd,
 		.root_mode = VFS_ROOT_OVERLAY,
 		.root_readonly_after_mounts = c->root_readonly,
 		.stdio_fds = { 0, 1, 2 },
@@ -185,10 +177,6 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 	free(sysctls);
 	sandbox_seccomp_free(seccomp);
 	sandbox_mounts_release(&mounts);
-
-	close(gofer_fd);
-	kill(gofer, SIGKILL);
-	waitpid(gofer, NULL, 0);
 	if (status < 0) {
 		snprintf(err, sizeof(err), "cannot start the sandbox: %s", strerror(-status));
 		ready(err);

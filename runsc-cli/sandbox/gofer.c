@@ -1,5 +1,6 @@
-/* Starting a `cvisor gofer` for the sentry: the container root, and one
- * per bind mount of config.json (each serves its own host tree).
+/* Starting a `cvisor gofer` for the sentry: one per container, serving
+ * the container root and every bind mount source of config.json, each on
+ * its own channel.
  *
  * With linux.uidMappings/gidMappings the gofer runs as root of a user
  * namespace with exactly those maps (written by us, its privileged
@@ -12,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
@@ -59,28 +61,72 @@ static void child_userns(const struct oci_config *c, int up, int down)
 		_exit(126);
 }
 
+static void free_argv(char **argv)
+{
+	for (char **a = argv; *a; a++)
+		free(*a);
+	free(argv);
+}
+
 static bool needs_userns(const struct oci_config *c)
 {
 	const struct oci_namespace *ns = c ? oci_config_namespace(c, OCI_NS_USER) : NULL;
 	return ns && (ns->path || c->n_uid_mappings);
 }
 
-int sandbox_start_gofer(const char *id, const char *root, bool readonly,
-			const struct oci_config *c, pid_t *pid)
+/* argv of `cvisor gofer`: the root on fd 3, tree k on fd 4+k. */
+static char **gofer_argv(const char *id, const char *root, bool readonly,
+			 const struct sandbox_tree *t, int n)
 {
-	int sv[2], up[2] = { -1, -1 }, down[2] = { -1, -1 };
+	char **argv = calloc((size_t)n + 6, sizeof(*argv));
+	if (!argv)
+		return NULL;
+	int a = 0;
+	bool ok = asprintf(&argv[a++], "cvisor-gofer:%s", id) > 0;
+	argv[a++] = strdup("gofer");
+	argv[a++] = strdup("--fd=3");
+	ok = ok && asprintf(&argv[a++], "--root=%s", root) > 0;
+	if (readonly)
+		argv[a++] = strdup("--readonly");
+	for (int k = 0; k < n && ok; k++)
+		ok = asprintf(&argv[a++], "--tree=%d:%s:%s", 4 + k, t[k].readonly ? "ro" : "rw", t[k].path) > 0;
+	for (int k = 0; k < a; k++)
+		ok = ok && argv[k];
+	if (!ok) {
+		free_argv(argv);
+		return NULL;
+	}
+	return argv;
+}
+
+int sandbox_start_gofer_trees(const char *id, const char *root, bool readonly,
+			      const struct sandbox_tree *t, int n, const struct oci_config *c,
+			      pid_t *pid, int *fds)
+{
+	int sv[2 * (SANDBOX_MAX_TREES + 1)], up[2] = { -1, -1 }, down[2] = { -1, -1 };
 	bool userns = needs_userns(c);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	if (userns && (pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0)) {
-		int e = errno;
-		close(sv[0]);
-		close(sv[1]);
+	int nsv = 0, err = 0;
+	if (n > SANDBOX_MAX_TREES)
+		return -E2BIG;
+	char **argv = gofer_argv(id, root, readonly, t, n);
+	if (!argv)
+		return -ENOMEM;
+	for (; nsv <= n && !err; nsv++)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv + 2 * nsv) < 0)
+			err = -errno;
+	if (err)
+		nsv--;
+	if (!err && userns && (pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0))
+		err = -errno;
+	if (err) {
+		for (int k = 0; k < 2 * nsv; k++)
+			close(sv[k]);
 		if (up[0] >= 0) {
 			close(up[0]);
 			close(up[1]);
 		}
-		return -e;
+		free_argv(argv);
+		return err;
 	}
 	pid_t p = fork();
 	if (p == 0) {
@@ -89,21 +135,28 @@ int sandbox_start_gofer(const char *id, const char *root, bool readonly,
 			_exit(1);
 		if (userns)
 			child_userns(c, up[1], down[0]);
-		/* Only the container may hold its stdio pipes. */
+		/* Only the container may hold its stdio pipes. Channels go to
+		 * 3.. in order: first moved above every target so a dup2 never
+		 * clobbers one still to be placed. */
 		int devnull = open("/dev/null", O_RDWR);
-		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
-		    dup2(devnull, 2) < 0 || dup2(sv[1], 3) < 0)
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
 			_exit(127);
-		close_range(4, ~0U, 0);
-		char argv0[300], rootarg[4200];
-		snprintf(argv0, sizeof(argv0), "cvisor-gofer:%s", id);
-		snprintf(rootarg, sizeof(rootarg), "--root=%s", root);
-		execl("/proc/self/exe", argv0, "gofer", "--fd=3", rootarg,
-		      readonly ? "--readonly" : (char *)NULL, (char *)NULL);
+		int high[SANDBOX_MAX_TREES + 1];
+		for (int k = 0; k <= n; k++)
+			if ((high[k] = fcntl(sv[2 * k + 1], F_DUPFD, 4 + n)) < 0)
+				_exit(127);
+		for (int k = 0; k <= n; k++)
+			if (dup2(high[k], 3 + k) < 0)
+				_exit(127);
+		close_range(4 + (unsigned)n, ~0U, 0);
+		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
-	int err = p < 0 ? -errno : 0;
-	close(sv[1]);
+	if (p < 0)
+		err = -errno;
+	free_argv(argv);
+	for (int k = 0; k <= n; k++)
+		close(sv[2 * k + 1]);
 	if (userns) {
 		close(up[1]);
 		close(down[0]);
@@ -125,9 +178,20 @@ int sandbox_start_gofer(const char *id, const char *root, bool readonly,
 			kill(p, SIGKILL);
 			waitpid(p, NULL, 0);
 		}
-		close(sv[0]);
+		for (int k = 0; k <= n; k++)
+			close(sv[2 * k]);
 		return err;
 	}
 	*pid = p;
-	return sv[0];
+	for (int k = 0; k <= n; k++)
+		fds[k] = sv[2 * k];
+	return 0;
+}
+
+int sandbox_start_gofer(const char *id, const char *root, bool readonly,
+			const struct oci_config *c, pid_t *pid)
+{
+	int fd;
+	int err = sandbox_start_gofer_trees(id, root, readonly, NULL, 0, c, pid, &fd);
+	return err < 0 ? err : fd;
 }

@@ -3,15 +3,15 @@
  * sentry's extra mounts (struct kernel_mount, made by vfs/init.c), in
  * runc's order: mounts first, then masked, then read-only paths.
  *
- *   bind/rbind   a gofer per mount serving the host source (its directory,
- *                or the directory holding a source file), read-only with
- *                `ro`; recursive binds do not see host submounts' own
- *                gofers (one gofer, one host tree)
+ *   bind/rbind   a channel of the container's gofer serving the host source
+ *                (its directory, or the directory holding a source file),
+ *                read-only with `ro`; host submounts of the source are
+ *                served as part of it
  *   tmpfs        a sentry tmpfs with size= and mode=; other data options
  *                (nr_inodes, uid, gid...) are ignored; a tmpfs on /dev is
  *                skipped: the sandbox's devfs stays there (as in runsc)
  *   proc         /proc is already the sandbox's procfs; elsewhere a new one
- *   sysfs        an empty read-only directory (there is no sysfs yet)
+ *   sysfs        the sandbox's sysfs
  *   devpts mqueue cgroup cgroup2   accepted, nothing mounted
  */
 #include <errno.h>
@@ -71,18 +71,24 @@ static int tmpfs_options(const char *data, struct kernel_mount *km, char *err, s
 	return rc;
 }
 
-/* A gofer for the bind source; km->name set for a source file. */
-static int bind_source(struct sandbox_mounts *sm, const char *id, const struct oci_config *c,
-		       const struct oci_mount *m, struct kernel_mount *km, char *err, size_t errlen)
+/* The bind source as a tree of the gofer; km->name set for a source file. */
+static int bind_source(struct sandbox_mounts *sm, const struct oci_mount *m, struct kernel_mount *km,
+		       char *err, size_t errlen)
 {
 	struct stat st;
 	if (stat(m->source, &st) < 0) {
 		snprintf(err, errlen, "mount %s: source %s: %s", m->destination, m->source, strerror(errno));
 		return -1;
 	}
-	char *dir = strdup(m->source);
-	if (!dir)
+	if (sm->ntrees == SANDBOX_MAX_TREES) {
+		snprintf(err, errlen, "mount %s: more than %d bind mounts", m->destination, SANDBOX_MAX_TREES);
 		return -1;
+	}
+	char *dir = strdup(m->source);
+	if (!dir) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (!S_ISDIR(st.st_mode)) {
 		char *slash = strrchr(dir, '/');
 		km->name = m->source + (slash - dir) + 1;
@@ -92,15 +98,25 @@ static int bind_source(struct sandbox_mounts *sm, const char *id, const struct o
 			*slash = 0;
 	}
 	km->readonly = m->flags & MS_RDONLY;
-	pid_t pid;
-	int fd = sandbox_start_gofer(id, dir, km->readonly, c, &pid);
-	free(dir);
-	if (fd < 0) {
-		snprintf(err, errlen, "mount %s: cannot start a gofer: %s", m->destination, strerror(-fd));
+	sm->tree_mount[sm->ntrees] = sm->n;
+	sm->trees[sm->ntrees++] = (struct sandbox_tree){ .path = dir, .readonly = km->readonly };
+	return 0;
+}
+
+/* The container's one gofer: the root read-only (the sentry's overlay
+ * keeps the guest's changes) and every bind source. */
+static int start_gofer(struct sandbox_mounts *sm, const struct oci_config *c, const char *id,
+		       char *err, size_t errlen)
+{
+	int fds[SANDBOX_MAX_TREES + 1];
+	int e = sandbox_start_gofer_trees(id, c->root_path, true, sm->trees, sm->ntrees, c, &sm->gofer, fds);
+	if (e < 0) {
+		snprintf(err, errlen, "cannot start the gofer: %s", strerror(-e));
 		return -1;
 	}
-	km->gofer_fd = fd;
-	sm->gofers[sm->ngofers++] = pid;
+	sm->root_fd = fds[0];
+	for (int k = 0; k < sm->ntrees; k++)
+		sm->v[sm->tree_mount[k]].gofer_fd = fds[1 + k];
 	return 0;
 }
 
@@ -109,9 +125,10 @@ int sandbox_mounts_prepare(struct sandbox_mounts *sm, const struct oci_config *c
 {
 	size_t max = c->n_mounts + c->masked_paths.n + c->readonly_paths.n;
 	memset(sm, 0, sizeof(*sm));
+	sm->root_fd = -1;
+	sm->gofer = -1;
 	sm->v = calloc(max ? max : 1, sizeof(*sm->v));
-	sm->gofers = calloc(c->n_mounts ? c->n_mounts : 1, sizeof(*sm->gofers));
-	if (!sm->v || !sm->gofers) {
+	if (!sm->v) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -122,7 +139,7 @@ int sandbox_mounts_prepare(struct sandbox_mounts *sm, const struct oci_config *c
 					   .source = m->source ? m->source : type, .mode = -1, .gofer_fd = -1 };
 		if ((m->flags & MS_BIND) || !strcmp(type, "bind")) {
 			km.kind = KMOUNT_BIND;
-			if (bind_source(sm, id, c, m, &km, err, errlen) < 0)
+			if (bind_source(sm, m, &km, err, errlen) < 0)
 				return -1;
 		} else if (!strcmp(type, "tmpfs")) {
 			if (!strcmp(m->destination, "/dev"))
@@ -135,7 +152,9 @@ int sandbox_mounts_prepare(struct sandbox_mounts *sm, const struct oci_config *c
 				continue;
 			km.kind = KMOUNT_PROC;
 		} else if (!strcmp(type, "sysfs")) {
-			km.kind = KMOUNT_EMPTY;
+			if (!strcmp(m->destination, "/sys"))
+				continue;
+			km.kind = KMOUNT_SYSFS;
 		} else if (!strcmp(type, "devpts") || !strcmp(type, "mqueue") ||
 			   !strcmp(type, "cgroup") || !strcmp(type, "cgroup2")) {
 			continue;
@@ -151,7 +170,7 @@ int sandbox_mounts_prepare(struct sandbox_mounts *sm, const struct oci_config *c
 	for (size_t i = 0; i < c->readonly_paths.n; i++)
 		sm->v[sm->n++] = (struct kernel_mount){ .kind = KMOUNT_RDONLY, .dest = c->readonly_paths.v[i],
 							.mode = -1, .gofer_fd = -1 };
-	return 0;
+	return start_gofer(sm, c, id, err, errlen);
 }
 
 void sandbox_mounts_release(struct sandbox_mounts *sm)
@@ -159,11 +178,15 @@ void sandbox_mounts_release(struct sandbox_mounts *sm)
 	for (int i = 0; i < sm->n; i++)
 		if (sm->v[i].gofer_fd >= 0)
 			close(sm->v[i].gofer_fd);
-	for (int i = 0; i < sm->ngofers; i++) {
-		kill(sm->gofers[i], SIGKILL);
-		waitpid(sm->gofers[i], NULL, 0);
+	if (sm->root_fd >= 0)
+		close(sm->root_fd);
+	if (sm->gofer > 0) {
+		kill(sm->gofer, SIGKILL);
+		waitpid(sm->gofer, NULL, 0);
 	}
+	for (int k = 0; k < sm->ntrees; k++)
+		free((char *)sm->trees[k].path);
 	free(sm->v);
-	free(sm->gofers);
 	memset(sm, 0, sizeof(*sm));
+	sm->root_fd = -1;
 }

@@ -60,6 +60,18 @@ struct oci_config;
  * the sentry's end of the channel, or -errno. */
 int sandbox_start_gofer(const char *id, const char *root, bool readonly,
 			const struct oci_config *c, pid_t *pid);
+/* A further host tree for the same gofer (a bind mount's source). */
+struct sandbox_tree {
+	const char *path;
+	bool readonly;
+};
+#define SANDBOX_MAX_TREES 64
+/* One gofer serving root and n (<= SANDBOX_MAX_TREES) further trees, each
+ * on its own channel: fds[0] is the root's, fds[1 + k] tree k's. 0 or
+ * -errno. */
+int sandbox_start_gofer_trees(const char *id, const char *root, bool readonly,
+			      const struct sandbox_tree *t, int n, const struct oci_config *c,
+			      pid_t *pid, int *fds);
 
 /* linux.namespaces paths (network, user: joined) and the id mappings
  * (nscheck.c): 0, or -1 with a one-line err. */
@@ -74,13 +86,17 @@ void sandbox_remove(const struct global_opts *g, const char *id);
 
 struct oci_config;
 struct kernel_mount;
-/* The sentry's extra mounts from mounts[], maskedPaths, readonlyPaths, with
- * a gofer started per bind mount (mounts.c). */
+/* The sentry's extra mounts from mounts[], maskedPaths, readonlyPaths, and
+ * the container's gofer serving its root (read-only) and every bind mount
+ * source, each on its own channel (mounts.c). */
 struct sandbox_mounts {
 	struct kernel_mount *v;
 	int n;
-	pid_t *gofers;
-	int ngofers;
+	int root_fd;               /* the root's channel */
+	pid_t gofer;
+	struct sandbox_tree trees[SANDBOX_MAX_TREES];
+	int tree_mount[SANDBOX_MAX_TREES];   /* index in v of tree k's mount */
+	int ntrees;
 };
 /* 0, or -1 with a one-line error (release sm even then). */
 int sandbox_mounts_prepare(struct sandbox_mounts *sm, const struct oci_config *c, const char *id,
