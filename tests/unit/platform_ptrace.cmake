@@ -1,19 +1,4 @@
 cvisor_unit_test(platform_ptrace
   ${CMAKE_SOURCE_DIR}/tests/unit/test_platform_ptrace.c
-  ${CMAKE_SOURCE_DIR}/platform/platform.c
-  ${CMAKE_SOURCE_DIR}/platform/ptrace/ptrace.c
-  ${CMAKE_SOURCE_DIR}/platform/ptrace/inject.c
-  ${CMAKE_SOURCE_DIR}/platform/ptrace/switch.c
-  ${CMAKE_SOURCE_DIR}/platform/ptrace/stub.S
-  ${CMAKE_SOURCE_DIR}/platform/seccomp/seccomp.c
-  ${CMAKE_SOURCE_DIR}/platform/seccomp/handoff.c
-  ${CMAKE_SOURCE_DIR}/platform/seccomp/switch.c
-  ${CMAKE_SOURCE_DIR}/platform/seccomp/mem.c
-  ${CMAKE_SOURCE_DIR}/platform/seccomp/filter.c
-  ${CMAKE_SOURCE_DIR}/platform/seccomp/stub.S
-  ${CMAKE_SOURCE_DIR}/platform/ptrace_util.c
-  ${CMAKE_SOURCE_DIR}/platform/notify/notify.c
-  ${CMAKE_SOURCE_DIR}/platform/notify/switch.c
-  ${CMAKE_SOURCE_DIR}/platform/notify/filter.c
-  ${CMAKE_SOURCE_DIR}/platform/notify/wake.c
+  ${CVISOR_PLATFORM_SOURCES}
   ${CMAKE_SOURCE_DIR}/sentry/arch.c)
