@@ -6,6 +6,7 @@
 #include "runsc-cli/cli.h"
 #include "runsc-cli/oci/errlog.h"
 #include "runsc-cli/sandbox/sandbox.h"
+#include "runsc-cli/pod/pod.h"
 
 bool create_opt(int argc, char **argv, int *i, const char **bundle, const char **pid_file,
 		const char **console)
@@ -41,6 +42,10 @@ int cmd_create(struct global_opts *g, int argc, char **argv)
 		cli_error("create: usage: create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID");
 		return 2;
 	}
+	/* an app container of a running cvisor pod sandbox joins its sentry */
+	int prc = pod_create(g, bundle, id, pid_file, console);
+	if (prc != POD_NOT_A_POD)
+		return prc;
 	pid_t pid;
 	return sandbox_create(g, bundle, id, pid_file, console, &pid) < 0 ? 1 : 0;
 }

@@ -2,6 +2,7 @@
  * --force also kills a running one and succeeds when it does not exist. */
 #include <errno.h>
 #include <string.h>
+#include "runsc-cli/pod/pod.h"
 #include "runsc-cli/cli.h"
 #include "runsc-cli/oci/errlog.h"
 #include "runsc-cli/oci/config.h"
@@ -39,6 +40,9 @@ int cmd_delete(struct global_opts *g, int argc, char **argv)
 		state_free(&st);
 		return 1;
 	}
+	char sb[STATE_ID_MAX + 1];
+	if (pod_sandbox_of(&st, sb, sizeof(sb)))
+		pod_delete(g, &st, sb);   /* its processes and mounts in the shared sentry */
 	sandbox_kill_host(&st);
 	/* the rest of the sandbox (exec stand-ins too) dies with its cgroup */
 	struct cgroup cg;

@@ -21,6 +21,7 @@
 #include "runsc-cli/oci/config.h"
 #include "runsc-cli/oci/errlog.h"
 #include "runsc-cli/sandbox/sandbox.h"
+#include "runsc-cli/pod/pod.h"
 #include "runsc-cli/console.h"
 #include "runsc-cli/sandbox/cgroup.h"
 
@@ -197,6 +198,9 @@ int cmd_exec(struct global_opts *g, int argc, char **argv)
 	}
 	/* The stand-in (and its pid file's process) counts as the
 	 * container's: it joins the cgroup before it forks anything. */
+	/* a pod's app container: through its sandbox's socket */
+	char sb[STATE_ID_MAX + 1];
+	bool pod = pod_sandbox_of(&st, sb, sizeof(sb));
 	struct cgroup cg;
 	int ce = sandbox_cgroup(&st, &cg) == 0 ? cgroup_enter(&cg) : 0;
 	state_free(&st);
@@ -216,9 +220,9 @@ int cmd_exec(struct global_opts *g, int argc, char **argv)
 	if (o.process_file)
 		oci_process_free(&p);
 	oci_config_free(c);
-	if (rc < 0 || (o.console && tty < 0))
+	if (rc < 0 || (o.console && tty < 0) || (pod && pod_exec_request(id, &q, buf) < 0))
 		return 1;
-	int sock = ctl_connect(g->root, id);
+	int sock = ctl_connect(g->root, pod ? sb : id);
 	int fds[3] = { 0, 1, 2 };
 	if (tty >= 0) {
 		fds[0] = fds[1] = fds[2] = tty;
@@ -267,7 +271,7 @@ int cmd_exec(struct global_opts *g, int argc, char **argv)
 		console_relay(tty);
 		close(tty);
 	}
-	int ws = sandbox_wait(g, id, 0, sock, guest_pid);
+	int ws = sandbox_wait(g, pod ? sb : id, 0, sock, guest_pid);
 	close(sock);
 	/* The sandbox went away: its processes were killed with it. */
 	sandbox_exit_like(ws < 0 ? SIGKILL : ws);

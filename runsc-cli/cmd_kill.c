@@ -5,6 +5,7 @@
 #include "runsc-cli/cli.h"
 #include "runsc-cli/oci/errlog.h"
 #include "runsc-cli/sandbox/sandbox.h"
+#include "runsc-cli/pod/pod.h"
 
 int cmd_kill(struct global_opts *g, int argc, char **argv)
 {
@@ -38,7 +39,11 @@ int cmd_kill(struct global_opts *g, int argc, char **argv)
 	} else {
 		struct ctl_req q = { .op = CTL_KILL, .sig = sig, .flags = all ? CTL_KILL_ALL : 0 };
 		struct ctl_resp r;
-		rc = sandbox_call(g, id, &q, &r, NULL, 0) < 0 ? 1 : 0;
+		char sb[STATE_ID_MAX + 1];
+		if (pod_sandbox_of(&st, sb, sizeof(sb)))
+			rc = pod_kill(g, &st, sb, sig, all) < 0 ? 1 : 0;
+		else
+			rc = sandbox_call(g, id, &q, &r, NULL, 0) < 0 ? 1 : 0;
 	}
 	state_free(&st);
 	return rc;

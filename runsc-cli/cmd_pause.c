@@ -1,5 +1,6 @@
 /* `cvisor pause ID` / `cvisor resume ID`: stop and restart every guest task. */
 #include <string.h>
+#include "runsc-cli/pod/pod.h"
 #include "runsc-cli/cli.h"
 #include "runsc-cli/oci/errlog.h"
 #include "runsc-cli/sandbox/sandbox.h"
@@ -18,6 +19,7 @@ static int pause_resume(struct global_opts *g, int argc, char **argv, bool pause
 		return 1;
 	}
 	struct oci_state st;
+	char sb[STATE_ID_MAX + 1];
 	int rc = 1;
 	if (sandbox_load(g, id, &st) < 0)
 		goto out;
@@ -26,6 +28,8 @@ static int pause_resume(struct global_opts *g, int argc, char **argv, bool pause
 		cli_error("container not running");
 	} else if (!pause && strcmp(status, "paused")) {
 		cli_error("container not paused");
+	} else if (pod_sandbox_of(&st, sb, sizeof(sb))) {
+		cli_error("%s of one container of a pod is not supported yet", cmd);
 	} else {
 		struct ctl_req q = { .op = pause ? CTL_PAUSE : CTL_RESUME };
 		struct ctl_resp r;

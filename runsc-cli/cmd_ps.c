@@ -2,6 +2,7 @@
  * the sandbox). json is what containerd reads: an array of pids. */
 #include <stdio.h>
 #include <string.h>
+#include "runsc-cli/pod/pod.h"
 #include "runsc-cli/cli.h"
 #include "runsc-cli/oci/errlog.h"
 #include "runsc-cli/sandbox/sandbox.h"
@@ -27,10 +28,16 @@ int cmd_ps(struct global_opts *g, int argc, char **argv)
 	if (sandbox_load(g, id, &st) < 0)
 		return 1;
 	bool stopped = !strcmp(state_status(&st), "stopped");
-	state_free(&st);
 	static int32_t pids[CTL_MAX_PAYLOAD / sizeof(int32_t)];
 	size_t n = 0;
-	if (!stopped) {
+	char sb[STATE_ID_MAX + 1];
+	bool pod = pod_sandbox_of(&st, sb, sizeof(sb));
+	int pn = pod && !stopped ? pod_ps(g, &st, sb, pids, sizeof(pids) / sizeof(pids[0])) : 0;
+	state_free(&st);
+	if (pn < 0)
+		return 1;
+	n = (size_t)pn;
+	if (!stopped && !pod) {
 		struct ctl_req q = { .op = CTL_PS };
 		struct ctl_resp r;
 		if (sandbox_call(g, id, &q, &r, pids, sizeof(pids)) < 0)

@@ -4,6 +4,7 @@
 #include "runsc-cli/oci/errlog.h"
 #include "runsc-cli/oci/config.h"
 #include "runsc-cli/sandbox/sandbox.h"
+#include "runsc-cli/pod/pod.h"
 
 int container_start(struct global_opts *g, const char *id)
 {
@@ -19,7 +20,9 @@ int container_start(struct global_opts *g, const char *id)
 	} else {
 		struct ctl_req q = { .op = CTL_START };
 		struct ctl_resp r;
-		if (sandbox_call(g, id, &q, &r, NULL, 0) == 0)
+		char sb[STATE_ID_MAX + 1];
+		bool pod = pod_sandbox_of(&st, sb, sizeof(sb));
+		if ((pod ? pod_start(g, &st, sb) : sandbox_call(g, id, &q, &r, NULL, 0)) == 0)
 			rc = sandbox_set_status(g, id, "running") < 0 ? 1 : 0;
 		if (rc == 0)
 			sandbox_hooks_warn(g, id, OCI_HOOK_POSTSTART);

@@ -1,0 +1,137 @@
+#!/bin/bash
+# pod.sh WORKDIR CVISOR
+#
+# Pods at the OCI level: hand-made bundles carrying containerd's CRI
+# annotations. A sandbox (pause) container, then app containers that name
+# it run in its sentry (one `cvisor-sandbox:` process), each with its own
+# root, stdio and exit status; killing/deleting one leaves the others;
+# deleting the sandbox stops them all.
+set -u
+work=$1 cvisor=$2
+root="$work/state-pod"
+mkdir -p "$work"
+rm -rf "$root"
+C=("$cvisor" --root "$root")
+fail=0
+ids=()
+die() { echo "pod: $*" >&2; fail=1; }
+cleanup() {
+	for id in "${ids[@]}"; do "${C[@]}" delete --force "$id" >/dev/null 2>&1; done
+	rm -rf "$root"
+}
+trap cleanup EXIT
+
+# bundle DIR ARGS_JSON TYPE SANDBOX_ID
+bundle() {
+	local dir=$1 args=$2 type=$3 sb=$4
+	rm -rf "$dir"
+	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/tmp" "$dir/rootfs/dev" "$dir/rootfs/proc" "$dir/rootfs/sys"
+	cp /bin/busybox "$dir/rootfs/bin/busybox"
+	for a in sh echo sleep cat ls true; do ln -s busybox "$dir/rootfs/bin/$a"; done
+	echo "$(basename "$dir")" >"$dir/rootfs/whoami"
+	cat >"$dir/config.json" <<JSON
+{
+	"ociVersion": "1.1.0",
+	"process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": $args,
+		    "env": ["PATH=/bin", "NAME=$(basename "$dir")"], "cwd": "/"},
+	"root": {"path": "rootfs", "readonly": true},
+	"hostname": "podtest",
+	"annotations": {"io.kubernetes.cri.container-type": "$type",
+			"io.kubernetes.cri.sandbox-id": "$sb"},
+	"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]}
+}
+JSON
+}
+status_of() { "${C[@]}" state "$1" 2>/dev/null | sed -n 's/.*"status": "\(.*\)".*/\1/p'; }
+wait_status() {
+	for _ in $(seq 500); do [ "$(status_of "$1")" = "$2" ] && return 0; sleep 0.01; done
+	die "$1: status $(status_of "$1"), expected $2"
+	return 1
+}
+expect() { [ "$2" = "$3" ] || die "$1: got '$2', expected '$3'"; }
+# sentries: control sockets of the pod, and no sentry process of an app container
+sentries() {
+	pgrep -f -- "cvisor-sandbox:pod-$$-[abc] " >&2 && echo "app-container-sentry"
+	find "$root" -name sentry.sock | wc -l
+}
+wait_file() { # wait_file FILE TEXT
+	for _ in $(seq 500); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done
+	die "$1: no '$2' in '$(cat "$1" 2>/dev/null)'"
+}
+
+sb="pod-$$-sandbox" a="pod-$$-a" b="pod-$$-b" c="pod-$$-c"
+ids=("$a" "$b" "$c" "$sb")
+bundle "$work/pod-sandbox" '["sleep", "1000"]' sandbox "$sb"
+bundle "$work/pod-a" '["sh", "-c", "echo hello from $NAME $(cat /whoami); echo secret >/tmp/a-file; exec sleep 1000"]' container "$sb"
+bundle "$work/pod-b" '["sh", "-c", "echo bye from $NAME; exit 3"]' container "$sb"
+bundle "$work/pod-c" '["sleep", "1000"]' container "$sb"
+
+"${C[@]}" create -b "$work/pod-sandbox" "$sb" </dev/null >/dev/null 2>&1 || die "create sandbox"
+"${C[@]}" start "$sb" || die "start sandbox"
+expect "sentries after the sandbox" "$(sentries)" 1
+
+# a: created in the sandbox's sentry, its stdio its own
+"${C[@]}" create -b "$work/pod-a" --pid-file "$work/a.pid" "$a" </dev/null >"$work/a.out" 2>"$work/a.err" ||
+	die "create a: $(cat "$work/a.err")"
+expect "a created" "$(status_of "$a")" created
+expect "sentries after create a" "$(sentries)" 1
+expect "a pid file" "$(cat "$work/a.pid" 2>/dev/null)" "$("${C[@]}" state "$a" | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')"
+"${C[@]}" start "$a" || die "start a"
+wait_status "$a" running
+wait_file "$work/a.out" "hello from pod-a pod-a"
+# each its own root: a's /tmp file is not the sandbox's
+for _ in $(seq 500); do out=$("${C[@]}" exec "$a" cat /tmp/a-file 2>&1) && break; sleep 0.01; done
+expect "exec in a" "$out" secret
+expect "exec in a: root" "$("${C[@]}" exec "$a" cat /whoami 2>&1)" pod-a
+expect "exec in sandbox: root" "$("${C[@]}" exec "$sb" cat /whoami 2>&1)" pod-sandbox
+"${C[@]}" exec "$sb" cat /tmp/a-file >/dev/null 2>&1 && die "a's /tmp file visible in the sandbox"
+# ps: each container its own processes, all in one pid numbering
+pa=$("${C[@]}" ps --format json "$a")
+psb=$("${C[@]}" ps --format json "$sb")
+[[ "$pa" =~ ^\[[0-9]+\]$ ]] || die "ps a: $pa"
+expect "ps sandbox" "$psb" "[1]"
+
+# b: exits 3; its stand-in (the pid file's process) exits 3 too
+python3 - "$cvisor" "$root" "$work/pod-b" "$b" "$work/b.out" >"$work/b.status" <<'PY' || die "b: $(cat "$work/b.status")"
+import ctypes, os, subprocess, sys
+cvisor, root, bundle, cid, out = sys.argv[1:]
+ctypes.CDLL(None).prctl(36, 1)   # PR_SET_CHILD_SUBREAPER: the stand-in is ours
+with open(out, "w") as f:
+    subprocess.run([cvisor, "--root", root, "create", "-b", bundle, "--pid-file", out + ".pid", cid],
+                   stdin=subprocess.DEVNULL, stdout=f, check=True)
+subprocess.run([cvisor, "--root", root, "start", cid], check=True)
+pid = int(open(out + ".pid").read())
+_, st = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(st))
+PY
+expect "b exit code" "$(cat "$work/b.status")" 3
+expect "b output" "$(cat "$work/b.out")" "bye from pod-b"
+wait_status "$b" stopped
+"${C[@]}" delete "$b" || die "delete b"
+expect "sentries after b" "$(sentries)" 1
+
+# kill a: the sandbox keeps running
+"${C[@]}" kill "$a" KILL || die "kill a"
+wait_status "$a" stopped
+expect "sandbox after kill a" "$(status_of "$sb")" running
+expect "exec in sandbox after a" "$("${C[@]}" exec "$sb" echo alive 2>&1)" alive
+"${C[@]}" delete "$a" || die "delete a"
+[ -e "$root/$a" ] && die "state of a left"
+
+# c, then the sandbox goes: c is stopped with it
+"${C[@]}" create -b "$work/pod-c" "$c" </dev/null >/dev/null 2>&1 || die "create c"
+"${C[@]}" start "$c" || die "start c"
+wait_status "$c" running
+"${C[@]}" kill "$sb" KILL
+wait_status "$sb" stopped
+"${C[@]}" delete "$sb" || die "delete sandbox"
+wait_status "$c" stopped
+"${C[@]}" delete "$c" || die "delete c"
+
+for id in "${ids[@]}"; do
+	for _ in $(seq 200); do pgrep -f -- "$id" >/dev/null || break; sleep 0.01; done
+	pgrep -fa -- "$id" >&2 && die "processes of $id left"
+	[ -e "$root/$id" ] && die "state of $id left"
+	[ -z "$(find /sys/fs/cgroup -name "$id" -type d 2>/dev/null)" ] || die "cgroup of $id left"
+done
+exit $fail
