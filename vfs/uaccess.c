@@ -1,6 +1,7 @@
 /* Moving file data and paths between guest memory and the VFS. */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/sysmacros.h>
 #include "vfs_impl.h"
 #include "../sentry/mm.h"
 #include "../sentry/task.h"
@@ -36,6 +37,15 @@ static size_t step_for(const struct file *f, size_t len)
 	return len < max ? len : max;
 }
 
+/* Files whose reads fill the whole request, as Linux's do: regular files
+ * and the memory devices (major 1: zero, full, random, urandom); streams
+ * return what one bounce buffer got. */
+static bool whole_reads(const struct file *f)
+{
+	const struct inode *i = f->inode;
+	return i && (S_ISREG(i->mode) || (S_ISCHR(i->mode) && major(i->rdev) == 1));
+}
+
 ssize_t vfs_read_user(struct task *t, struct file *f, uint64_t ubuf, size_t len, uint64_t *pos)
 {
 	char small[1];
@@ -57,7 +67,7 @@ ssize_t vfs_read_user(struct task *t, struct file *f, uint64_t ubuf, size_t len,
 			break;
 		}
 		done += (size_t)n;
-		if ((size_t)n < step || !f->inode || !S_ISREG(f->inode->mode))
+		if ((size_t)n < step || !whole_reads(f))
 			break;
 	} while (done < len);
 	if (buf != small)

@@ -230,6 +230,24 @@ static void vec(int dfd)
 	close(efd);
 }
 
+/* The memory devices fill a whole read, however large (dd bs=1M). */
+static void mem_devices(void)
+{
+	size_t len = 1 << 20;
+	char *buf = malloc(len);
+	CHECK(buf, "malloc");
+	const char *devs[] = { "/dev/zero", "/dev/urandom", "/dev/full" };
+	for (int i = 0; i < 3; i++) {
+		int fd = open(devs[i], O_RDONLY);
+		CHECK(fd >= 0, "open %s", devs[i]);
+		memset(buf, 1, len);
+		CHECK(read(fd, buf, len) == (ssize_t)len, "1 MiB read of %s", devs[i]);
+		CHECK(i == 1 || (buf[0] == 0 && buf[len - 1] == 0), "%s reads zeros", devs[i]);
+		close(fd);
+	}
+	free(buf);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/file_seek_rwXXXXXX";
@@ -240,6 +258,7 @@ int main(void)
 	prw(dfd);
 	rwf(dfd);
 	vec(dfd);
+	mem_devices();
 	const char *names[] = { "f", "empty", "g", "h", "v" };
 	for (int i = 0; i < 5; i++)
 		CHECK(unlinkat(dfd, names[i], 0) == 0, "unlink %s", names[i]);
