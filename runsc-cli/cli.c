@@ -14,6 +14,7 @@ static void usage(FILE *f)
 		"      --overlay (default)    changes stay in a private tmpfs over the read-only host /\n"
 		"      --overlay=none         changes go through the gofer to the host\n"
 		"      --rootfs-readonly      the host / read-only (EROFS)\n"
+		"      --rootfs=DIR           serve DIR as the root instead of the host /\n"
 		"  syscalls                      list implemented and missing syscalls\n"
 		"  spec [--bundle DIR] [--rootless]  write a default config.json\n"
 		"  state ID                      print the container's OCI state\n"
