@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 ALL_CASES=(echo exit-status run-tty exec exec-tty ps pause-resume kill delete
-	metrics named-runtime cri)
+	metrics named-runtime cri cri-pod)
 runtime=runc
 cvisor=$root/build/cvisor
 verbose=0
@@ -504,6 +504,22 @@ case_cri() {
 	out=$("$python" "$here/cri.py" "$sock" cvisor "$image" "$W/pod-logs" 2>&1)
 	expect "CRI pod with runtime_handler cvisor" "$out" "exit=6 log=cri-ok" || return 1
 	named_called ""
+}
+
+# Two containers of one CRI pod: with cvisor they run in the pod sandbox's
+# sentry (one control socket, the pod's); each keeps its own exit code, log
+# and /tmp; nothing is left on the host once the pod is removed.
+case_cri-pod() {
+	local out want statedir=()
+	[ -x "$python" ] && "$python" -c 'import grpc' 2>/dev/null ||
+		{ fail "$python with python3-grpcio needed (scripts/setup.sh)"; return 1; }
+	want="exec=0:secret c1=3:cri-one c2-sees-f1=1 c2=c2-up"
+	if [ "$runtime" = cvisor ]; then
+		statedir=(/run/containerd/runc/k8s.io)
+		want+=" sentries=pod"
+	fi
+	out=$("$python" "$here/cri.py" "$sock" cvisor "$image" "$W/pod2-logs" pod "${statedir[@]}" 2>&1)
+	expect "CRI pod of two containers, runtime_handler cvisor" "$out" "$want leftovers=none"
 }
 
 for current in "${cases[@]}"; do
