@@ -57,6 +57,7 @@ int memfd_new(struct task *t, const char *name, unsigned flags, struct file **ou
 	if (!i)
 		return -ENOMEM;
 	i->nlink = 0;
+	TN(i)->seals = 0;
 	if (flags & MFD_NOEXEC_SEAL)
 		TN(i)->seals = F_SEAL_EXEC;
 	if (!(flags & (MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL)))

@@ -84,6 +84,14 @@ int main(void)
 	int pfd[2];
 	CHECK(pipe(pfd) == 0, "pipe");
 	FAILS(fcntl(pfd[1], F_GET_SEALS), EINVAL);
+	/* A plain tmpfs file (/dev/shm is tmpfs on Linux and in the sandbox)
+	 * is born sealed against sealing. */
+	int shm = open("/dev/shm/memfd_seals_plain", O_RDWR | O_CREAT | O_EXCL, 0600);
+	CHECK(shm >= 0, "open /dev/shm file");
+	CHECK(fcntl(shm, F_GET_SEALS) == F_SEAL_SEAL, "plain tmpfs file seals");
+	FAILS(fcntl(shm, F_ADD_SEALS, F_SEAL_WRITE), EPERM);
+	CHECK(unlink("/dev/shm/memfd_seals_plain") == 0, "unlink");
+	close(shm);
 	printf("memfd_seals ok\n");
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* tmpfs: super block, mount options and inode allocation. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ struct inode *tmpfs_inode_new(struct super_block *sb, mode_t mode, const struct 
 		i->fops = &tmpfs_dir_fops;
 	} else if (S_ISREG(mode)) {
 		i->fops = &tmpfs_file_fops;
+		n->seals = F_SEAL_SEAL;   /* like shmem: only memfd_create allows sealing */
 	}
 	return i;
 }
