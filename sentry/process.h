@@ -9,6 +9,8 @@
 struct task;
 struct thread_group;
 struct path;
+struct kernel_caps;
+struct kernel_rlimit;
 
 /* Start guest init (pid 1) from kernel.cfg; returns its task. */
 int process_start_init(void);
@@ -50,6 +52,12 @@ struct spawn_spec {
 	int exit_fd;               /* host eventfd written when it dies; -1: none */
 	bool console;              /* stdio is an OCI console: a sentry pty (vfs/tty/console.c) */
 	const struct path *root;   /* root and cwd base (a pod container's tree); NULL: init's */
+	/* A pod container's init (sentry/kernel/container.c); NULL/0: the
+	 * capabilities above and init's limits. */
+	const struct kernel_caps *caps;
+	const struct kernel_rlimit *rlimits;
+	int n_rlimits;
+	bool no_new_privs;
 };
 /* The new process's pid, or -errno (-ESRCH: init is not running). */
 int process_spawn(const struct spawn_spec *s);

@@ -107,7 +107,21 @@ static int build_create(const char *id, const struct oci_config *c, const struct
 		ok = put(buf, &off, &cm, sizeof(cm)) && put_str(buf, &off, km->dest) &&
 		     put_str(buf, &off, km->source) && put_str(buf, &off, km->name);
 	}
-	ok = ok && put_process(q, buf, &off, &c->process);
+	const struct oci_process *p = &c->process;
+	struct ctl_proc_extra x = {
+		.has_caps = p->has_caps, .no_new_privs = p->no_new_privileges,
+		.n_rlimits = p->n_rlimits < CTL_MAX_RLIMITS ? (uint32_t)p->n_rlimits : CTL_MAX_RLIMITS,
+		.effective = p->caps.effective, .permitted = p->caps.permitted,
+		.inheritable = p->caps.inheritable, .bounding = p->caps.bounding,
+		.ambient = p->caps.ambient,
+	};
+	ok = ok && put(buf, &off, &x, sizeof(x));
+	for (uint32_t i = 0; ok && i < x.n_rlimits; i++) {
+		struct ctl_rlimit r = { .resource = p->rlimits[i].type, .soft = p->rlimits[i].soft,
+					.hard = p->rlimits[i].hard };
+		ok = put(buf, &off, &r, sizeof(r));
+	}
+	ok = ok && put_process(q, buf, &off, p);
 	q->op = CTL_CONTAINER_CREATE;
 	q->flags |= c->root_readonly ? CTL_ROOT_RO : 0;
 	q->len = (uint32_t)off;

@@ -28,7 +28,8 @@
  *                         status, sent once it died (SIGKILL if deleted first)
  *   CTL_CONTAINER_DELETE  id                          err
  * CREATE's mounts: uint32 n, then n records (struct ctl_mount, then the
- * NUL-terminated strings dest, source, name; "" = none).
+ * NUL-terminated strings dest, source, name; "" = none); then struct
+ * ctl_proc_extra and its n_rlimits struct ctl_rlimit; then the EXEC payload.
  */
 #ifndef CVISOR_CONTROL_H
 #define CVISOR_CONTROL_H
@@ -60,6 +61,18 @@ enum ctl_op {
 #define CTL_EXEC_CONSOLE 1u   /* EXEC: the stdio fds are an OCI console's pty */
 #define CTL_IN_CONTAINER 2u   /* KILL/PS/EXEC: of the app container named first */
 #define CTL_ROOT_RO      4u   /* CONTAINER_CREATE: root.readonly */
+
+/* CONTAINER_CREATE: what an app container's init has beyond an EXEC. */
+struct ctl_proc_extra {
+	uint32_t has_caps, no_new_privs, n_rlimits, pad;
+	uint64_t effective, permitted, inheritable, bounding, ambient;
+};
+
+struct ctl_rlimit {
+	int32_t resource, pad;
+	uint64_t soft, hard;
+};
+#define CTL_MAX_RLIMITS 16
 
 /* One mount of CONTAINER_CREATE (a struct kernel_mount on the wire). */
 struct ctl_mount {

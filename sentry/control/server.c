@@ -382,11 +382,30 @@ static int do_container_create(const struct ctl_req *q, char *buf, size_t len, i
 			km[i].gofer_fd = fds[cm.fd];
 		}
 	}
+	struct ctl_proc_extra x;
+	if (len - off < sizeof(x))
+		return -EINVAL;
+	memcpy(&x, buf + off, sizeof(x));
+	off += sizeof(x);
+	struct kernel_rlimit rl[CTL_MAX_RLIMITS];
+	if (x.n_rlimits > CTL_MAX_RLIMITS || len - off < x.n_rlimits * sizeof(struct ctl_rlimit))
+		return -EINVAL;
+	for (uint32_t i = 0; i < x.n_rlimits; i++) {
+		struct ctl_rlimit r;
+		memcpy(&r, buf + off, sizeof(r));
+		off += sizeof(r);
+		rl[i] = (struct kernel_rlimit){ r.resource, r.soft, r.hard };
+	}
+	struct kernel_caps caps = { x.effective, x.permitted, x.inheritable, x.bounding, x.ambient };
 	struct spawn_spec sp = { 0 };
 	uint32_t groups[CTL_MAX_GROUPS];
 	int err = exec_parse(q, buf + off, len - off, &sp, groups);
 	if (err < 0)
 		return err;
+	sp.caps = x.has_caps ? &caps : NULL;
+	sp.rlimits = rl;
+	sp.n_rlimits = (int)x.n_rlimits;
+	sp.no_new_privs = x.no_new_privs;
 	struct container_spec cs = {
 		.id = id, .stdio_fds = { fds[0], fds[1], fds[2] }, .console = q->flags & CTL_EXEC_CONSOLE,
 		.root_fd = fds[3], .root_readonly = q->flags & CTL_ROOT_RO,

@@ -28,6 +28,10 @@ struct container {
 	char **argv, **envp, *cwd;
 	uint32_t uid, gid, groups[32];
 	int ngroups;
+	bool has_caps, no_new_privs;
+	struct kernel_caps caps;
+	struct kernel_rlimit rlimits[16];
+	int n_rlimits;
 	int init_pid;
 	bool started, collected, deleted;
 	int killed_sig;              /* a fatal kill before start */
@@ -123,6 +127,7 @@ int container_create(const struct container_spec *cs)
 {
 	if (!cs->id || !cs->id[0] || !cs->proc || !cs->proc->argv || !cs->proc->argv[0] ||
 	    cs->n_mounts + 1 > CONTAINER_MAX_FDS || cs->proc->ngroups > 32 ||
+	    cs->proc->n_rlimits < 0 || cs->proc->n_rlimits > 16 ||
 	    (cs->proc->cwd && cs->proc->cwd[0] != '/'))
 		return -EINVAL;
 	if (find(cs->id))
@@ -144,6 +149,13 @@ int container_create(const struct container_spec *cs)
 	c->ngroups = cs->proc->ngroups;
 	if (c->ngroups)
 		memcpy(c->groups, cs->proc->groups, (size_t)c->ngroups * sizeof(uint32_t));
+	c->has_caps = cs->proc->caps != NULL;
+	if (c->has_caps)
+		c->caps = *cs->proc->caps;
+	c->no_new_privs = cs->proc->no_new_privs;
+	c->n_rlimits = cs->proc->n_rlimits;
+	if (c->n_rlimits)
+		memcpy(c->rlimits, cs->proc->rlimits, (size_t)c->n_rlimits * sizeof(c->rlimits[0]));
 	err = vfs_container_root(cs->root_fd, cs->root_readonly, cs->mounts, cs->n_mounts, &c->root);
 	if (err < 0)
 		goto fail;
@@ -185,6 +197,8 @@ int container_start_init(const char *id)
 	struct spawn_spec sp = {
 		.argv = c->argv, .envp = c->envp, .cwd = c->cwd, .uid = c->uid, .gid = c->gid,
 		.groups = c->groups, .ngroups = c->ngroups, .exit_fd = -1, .console = c->console,
+		.caps = c->has_caps ? &c->caps : NULL, .rlimits = c->rlimits,
+		.n_rlimits = c->n_rlimits, .no_new_privs = c->no_new_privs,
 	};
 	memcpy(sp.stdio_fds, c->stdio, sizeof(sp.stdio_fds));
 	int pid = container_exec(id, &sp);

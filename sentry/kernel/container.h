@@ -23,7 +23,8 @@ struct container_spec {
 	bool root_readonly;
 	const struct kernel_mount *mounts;   /* gofer_fd of binds: taken on success */
 	int n_mounts;
-	const struct spawn_spec *proc; /* argv, envp, cwd, uid, gid, groups: copied */
+	const struct spawn_spec *proc; /* argv, envp, cwd, uid, gid, groups, caps,
+					* rlimits, no_new_privs: copied */
 };
 
 /* Build the container's tree; -EEXIST, -EINVAL, -ENOMEM, mount errors. */

@@ -162,6 +162,14 @@ static int spawn_setup(struct task *t, const struct task *init, const struct spa
 		c->groups[c->ngroups++] = sp->groups[i];
 	if (sp->uid != 0)
 		c->cap_effective = c->cap_permitted = c->cap_ambient = 0;
+	if (sp->caps) {
+		c->cap_effective = sp->caps->effective;
+		c->cap_permitted = sp->caps->permitted;
+		c->cap_inheritable = sp->caps->inheritable;
+		c->cap_bounding = sp->caps->bounding;
+		c->cap_ambient = sp->caps->ambient;
+	}
+	t->no_new_privs = sp->no_new_privs;
 	arch_fpstate_init(&t->fp);
 	const char *base = strrchr(sp->argv[0], '/');
 	snprintf(t->comm, sizeof(t->comm), "%s", base ? base + 1 : sp->argv[0]);
@@ -249,6 +257,10 @@ int process_spawn(const struct spawn_spec *sp)
 	tg->exit_signal = SIGCHLD;
 	tg->leader = t;
 	memcpy(tg->rlimits, init->tg->rlimits, sizeof(tg->rlimits));
+	for (int i = 0; i < sp->n_rlimits; i++)
+		if (sp->rlimits[i].resource >= 0 && sp->rlimits[i].resource < RLIM_NLIMITS)
+			tg->rlimits[sp->rlimits[i].resource] =
+				(struct rlimit){ sp->rlimits[i].soft, sp->rlimits[i].hard };
 	t->tid = pid;
 	t->tg = tg;
 	t->dumpable = 1;

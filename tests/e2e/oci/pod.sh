@@ -21,19 +21,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# bundle DIR ARGS_JSON TYPE SANDBOX_ID
+# bundle DIR ARGS_JSON TYPE SANDBOX_ID [MORE_PROCESS_FIELDS]
 bundle() {
-	local dir=$1 args=$2 type=$3 sb=$4
+	local dir=$1 args=$2 type=$3 sb=$4 more=${5:-}
 	rm -rf "$dir"
 	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/tmp" "$dir/rootfs/dev" "$dir/rootfs/proc" "$dir/rootfs/sys"
 	cp /bin/busybox "$dir/rootfs/bin/busybox"
-	for a in sh echo sleep cat ls true; do ln -s busybox "$dir/rootfs/bin/$a"; done
+	for a in sh echo sleep cat ls true grep; do ln -s busybox "$dir/rootfs/bin/$a"; done
 	echo "$(basename "$dir")" >"$dir/rootfs/whoami"
 	cat >"$dir/config.json" <<JSON
 {
 	"ociVersion": "1.1.0",
 	"process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": $args,
-		    "env": ["PATH=/bin", "NAME=$(basename "$dir")"], "cwd": "/"},
+		    "env": ["PATH=/bin", "NAME=$(basename "$dir")"], "cwd": "/"$more},
 	"root": {"path": "rootfs", "readonly": true},
 	"hostname": "podtest",
 	"annotations": {"io.kubernetes.cri.container-type": "$type",
@@ -63,7 +63,10 @@ sb="pod-$$-sandbox" a="pod-$$-a" b="pod-$$-b" c="pod-$$-c"
 ids=("$a" "$b" "$c" "$sb")
 bundle "$work/pod-sandbox" '["sleep", "1000"]' sandbox "$sb"
 bundle "$work/pod-a" '["sh", "-c", "echo hello from $NAME $(cat /whoami); echo secret >/tmp/a-file; exec sleep 1000"]' container "$sb"
-bundle "$work/pod-b" '["sh", "-c", "echo bye from $NAME; exit 3"]' container "$sb"
+# b's own capabilities, rlimits and no_new_privs, not the sandbox's
+bundle "$work/pod-b" '["sh", "-c", "echo bye from $NAME; grep -E \"^(CapEff|NoNewPrivs)\" /proc/self/status; ulimit -n; exit 3"]' container "$sb" \
+	', "capabilities": {"bounding": ["CAP_CHOWN"], "effective": ["CAP_CHOWN"], "permitted": ["CAP_CHOWN"]},
+	   "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 300, "soft": 200}], "noNewPrivileges": true'
 bundle "$work/pod-c" '["sleep", "1000"]' container "$sb"
 
 "${C[@]}" create -b "$work/pod-sandbox" "$sb" </dev/null >/dev/null 2>&1 || die "create sandbox"
@@ -105,7 +108,7 @@ _, st = os.waitpid(pid, 0)
 print(os.waitstatus_to_exitcode(st))
 PY
 expect "b exit code" "$(cat "$work/b.status")" 3
-expect "b output" "$(cat "$work/b.out")" "bye from pod-b"
+expect "b output" "$(cat "$work/b.out" | tr '\t\n' '  ')" "bye from pod-b CapEff: 0000000000000001 NoNewPrivs: 1 200 "
 wait_status "$b" stopped
 "${C[@]}" delete "$b" || die "delete b"
 expect "sentries after b" "$(sentries)" 1
