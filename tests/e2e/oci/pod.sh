@@ -59,8 +59,8 @@ wait_file() { # wait_file FILE TEXT
 	die "$1: no '$2' in '$(cat "$1" 2>/dev/null)'"
 }
 
-sb="pod-$$-sandbox" a="pod-$$-a" b="pod-$$-b" c="pod-$$-c"
-ids=("$a" "$b" "$c" "$sb")
+sb="pod-$$-sandbox" a="pod-$$-a" b="pod-$$-b" c="pod-$$-c" d="pod-$$-d"
+ids=("$a" "$b" "$c" "$d" "$sb")
 bundle "$work/pod-sandbox" '["sleep", "1000"]' sandbox "$sb"
 bundle "$work/pod-a" '["sh", "-c", "echo hello from $NAME $(cat /whoami); echo secret >/tmp/a-file; exec sleep 1000"]' container "$sb"
 # b's own capabilities, rlimits and no_new_privs, not the sandbox's
@@ -68,6 +68,8 @@ bundle "$work/pod-b" '["sh", "-c", "echo bye from $NAME; grep -E \"^(CapEff|NoNe
 	', "capabilities": {"bounding": ["CAP_CHOWN"], "effective": ["CAP_CHOWN"], "permitted": ["CAP_CHOWN"]},
 	   "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 300, "soft": 200}], "noNewPrivileges": true'
 bundle "$work/pod-c" '["sleep", "1000"]' container "$sb"
+bundle "$work/pod-d" '["sh", "-c", "test -t 0 && test -t 1 && echo tty-ok"]' container "$sb"
+sed -i 's/"terminal": false/"terminal": true/' "$work/pod-d/config.json"
 
 "${C[@]}" create -b "$work/pod-sandbox" "$sb" </dev/null >/dev/null 2>&1 || die "create sandbox"
 "${C[@]}" start "$sb" || die "start sandbox"
@@ -112,6 +114,39 @@ expect "b output" "$(cat "$work/b.out" | tr '\t\n' '  ')" "bye from pod-b CapEff
 wait_status "$b" stopped
 "${C[@]}" delete "$b" || die "delete b"
 expect "sentries after b" "$(sentries)" 1
+
+# d: process.terminal, its stdio the pty whose master went to the console socket
+python3 - "$cvisor" "$root" "$work/pod-d" "$d" "$work/d.sock" >"$work/d.out" 2>&1 <<'PY' || die "d (tty): $(cat "$work/d.out")"
+import array, os, socket, subprocess, sys
+cvisor, root, bundle, cid, path = sys.argv[1:]
+if os.path.exists(path):
+    os.unlink(path)
+ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+ls.bind(path)
+ls.listen(1)
+create = subprocess.Popen([cvisor, "--root", root, "create", "-b", bundle, "--console-socket", path, cid],
+                          stdin=subprocess.DEVNULL)
+conn, _ = ls.accept()
+fds = array.array("i")
+_, anc, _, _ = conn.recvmsg(16, socket.CMSG_SPACE(fds.itemsize))
+fds.frombytes(anc[0][2][:fds.itemsize])
+if create.wait() != 0:
+    sys.exit("create failed")
+subprocess.run([cvisor, "--root", root, "start", cid], check=True)
+out = b""
+while b"tty-ok" not in out:
+    try:
+        chunk = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+print(out.decode(errors="replace").replace("\r", "").strip())
+PY
+expect "d on its terminal" "$(cat "$work/d.out")" tty-ok
+wait_status "$d" stopped
+"${C[@]}" delete "$d" || die "delete d"
 
 # kill a: the sandbox keeps running
 "${C[@]}" kill "$a" KILL || die "kill a"
