@@ -68,6 +68,13 @@ bundle "$work/pod-b" '["sh", "-c", "echo bye from $NAME; grep -E \"^(CapEff|NoNe
 	', "capabilities": {"bounding": ["CAP_CHOWN"], "effective": ["CAP_CHOWN"], "permitted": ["CAP_CHOWN"]},
 	   "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 300, "soft": 200}], "noNewPrivileges": true'
 bundle "$work/pod-c" '["sleep", "1000"]' container "$sb"
+# c's prestart hook gets its state (status "creating", the stand-in's pid)
+python3 - "$work/pod-c/config.json" "$work/c.hook" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+cfg["hooks"] = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "cat >" + sys.argv[2]]}]}
+json.dump(cfg, open(sys.argv[1], "w"))
+PY
 bundle "$work/pod-d" '["sh", "-c", "test -t 0 && test -t 1 && echo tty-ok"]' container "$sb"
 sed -i 's/"terminal": false/"terminal": true/' "$work/pod-d/config.json"
 
@@ -158,6 +165,8 @@ expect "exec in sandbox after a" "$("${C[@]}" exec "$sb" echo alive 2>&1)" alive
 
 # c, then the sandbox goes: c is stopped with it
 "${C[@]}" create -b "$work/pod-c" "$c" </dev/null >/dev/null 2>&1 || die "create c"
+expect "c's prestart hook" "$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["id"], s["status"], s["pid"])' "$work/c.hook")" \
+	"$c creating $("${C[@]}" state "$c" | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')"
 "${C[@]}" start "$c" || die "start c"
 wait_status "$c" running
 "${C[@]}" kill "$sb" KILL
