@@ -188,6 +188,19 @@ int vfs_init(int gofer_fd, bool root_readonly)
 			     root_readonly ? MNT_RDONLY : 0, "none");
 }
 
+/* The super block of type fstype mounted at `where` in the sandbox's tree,
+ * or NULL. */
+static struct super_block *sandbox_sb_at(const char *where, const char *fstype)
+{
+	struct path p;
+	if (path_lookup(NULL, AT_FDCWD, where, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p))
+		return NULL;
+	struct super_block *sb = p.dentry == p.mnt->root && !strcmp(p.mnt->sb->fstype, fstype)
+				 ? p.mnt->sb : NULL;
+	path_put(&p);
+	return sb;
+}
+
 /* A pod container's own mount tree (sentry/kernel/container.c): the
  * overlay of its gofer's root (read-only lower) and a tmpfs, its own /tmp,
  * /dev, /dev/pts, /proc, /sys and mounts. The helpers above resolve paths
@@ -214,6 +227,11 @@ int vfs_container_root(int gofer_fd, bool readonly, const struct kernel_mount *m
 			sb->kill(sb);
 		return -ENOMEM;
 	}
+	/* /proc and /sys show the same (shared) kernel in every container:
+	 * the sandbox's instances serve them (they have no sb->kill: new ones
+	 * would outlive the container). */
+	struct super_block *proc = sandbox_sb_at("/proc", "proc");
+	struct super_block *sys = sandbox_sb_at("/sys", "sysfs");
 	struct mount *saved_mount = kernel.root_mount;
 	struct dentry *saved_root = kernel.root;
 	kernel.root_mount = root;
@@ -221,8 +239,8 @@ int vfs_container_root(int gofer_fd, bool readonly, const struct kernel_mount *m
 	mount_at("/tmp", tmpfs_new(), 0, "none");
 	mount_at("/dev", devfs_new(), MNT_NOSUID, "none");
 	mount_at("/dev/pts", devpts_new(), MNT_NOSUID | MNT_NOEXEC, "devpts");
-	mount_at("/proc", procfs_new(), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "proc");
-	mount_at("/sys", sysfs_new(), MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "sysfs");
+	mount_at("/proc", proc ? proc : procfs_new(), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "proc");
+	mount_at("/sys", sys ? sys : sysfs_new(), MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "sysfs");
 	int err = 0;
 	for (int i = 0; i < n && !err; i++)
 		err = mount_extra(&mounts[i]);

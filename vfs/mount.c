@@ -182,7 +182,7 @@ size_t mounts_render(char *buf, size_t len)
 		struct mount *m = list_entry(pos, struct mount, link);
 		struct path where = { m->parent, m->mountpoint };
 		char opts[64];
-		if (path_to_string(&root, &where, mp, PATH_MAX_LEN) < 0)
+		if (path_to_string(&root, &where, mp, PATH_MAX_LEN) < 0 || !mount_reachable(&root, m))
 			continue;
 		struct path mp_path = { m, m->root };
 		snprintf(opts, sizeof(opts), "%s%s%s%s", path_is_readonly(&mp_path) ? "ro" : "rw",

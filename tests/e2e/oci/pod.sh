@@ -97,6 +97,9 @@ expect "exec in a" "$out" secret
 expect "exec in a: root" "$("${C[@]}" exec "$a" cat /whoami 2>&1)" pod-a
 expect "exec in sandbox: root" "$("${C[@]}" exec "$sb" cat /whoami 2>&1)" pod-sandbox
 "${C[@]}" exec "$sb" cat /tmp/a-file >/dev/null 2>&1 && die "a's /tmp file visible in the sandbox"
+# /proc/mounts shows a container's own tree only
+expect "a's mounts: roots" "$("${C[@]}" exec "$a" cat /proc/mounts | grep -c ' / ')" 1
+expect "a's mounts: /tmp" "$("${C[@]}" exec "$a" cat /proc/mounts | grep -c ' /tmp ')" 1
 # ps: each container its own processes, all in one pid numbering
 pa=$("${C[@]}" ps --format json "$a")
 psb=$("${C[@]}" ps --format json "$sb")
