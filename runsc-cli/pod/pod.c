@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "runsc-cli/pod/pod.h"
@@ -145,6 +147,37 @@ static int call_id(const struct global_opts *g, const char *sb, uint32_t op, uin
 
 /* ---- create ---------------------------------------------------------------- */
 
+/* The stand-in waits for the init's status on ws; the signals it gets
+ * (someone signalling the pid file's process) go on to the init, as they
+ * would reach runc's init. SIGKILL when the sandbox went away. */
+static int wait_init(const struct global_opts *g, const char *sb, const char *id, int ws)
+{
+	static const int forwarded[] = {
+		SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTERM, SIGCONT,
+		SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH, SIGPWR,
+	};
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&set, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	struct ctl_resp r;
+	for (;;) {
+		struct pollfd pf[2] = { { ws, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+		if (poll(pf, sfd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return SIGKILL;
+		}
+		if (pf[0].revents)
+			return ctl_recv(ws, &r, NULL, 0) == 0 && r.err == 0 ? r.value : SIGKILL;
+		struct signalfd_siginfo si;
+		if ((pf[1].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si))
+			call_id(g, sb, CTL_KILL, CTL_IN_CONTAINER, (int)si.ssi_signo, id, &r, NULL, 0);
+	}
+}
+
 /* In the stand-in: make the container in sandbox sb; reports "ok" or the
  * error on ready, then waits for init and exits like it. */
 static noreturn void stand_in(const struct global_opts *g, const struct oci_config *c, const char *sb,
@@ -217,9 +250,7 @@ static noreturn void stand_in(const struct global_opts *g, const struct oci_conf
 		close(devnull);
 	dprintf(ready, "ok\n");
 	close(ready);
-	int status = ctl_recv(ws, &r, NULL, 0) == 0 && r.err == 0 ? r.value : SIGKILL;
-	/* the sandbox went away: the container was killed with it */
-	sandbox_exit_like(status);
+	sandbox_exit_like(wait_init(g, sb, id, ws));
 }
 
 static bool read_answer(int fd, char *msg, size_t len)

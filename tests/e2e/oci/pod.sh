@@ -59,8 +59,8 @@ wait_file() { # wait_file FILE TEXT
 	die "$1: no '$2' in '$(cat "$1" 2>/dev/null)'"
 }
 
-sb="pod-$$-sandbox" a="pod-$$-a" b="pod-$$-b" c="pod-$$-c" d="pod-$$-d"
-ids=("$a" "$b" "$c" "$d" "$sb")
+sb="pod-$$-sandbox" a="pod-$$-a" b="pod-$$-b" c="pod-$$-c" d="pod-$$-d" e="pod-$$-e"
+ids=("$a" "$b" "$c" "$d" "$e" "$sb")
 bundle "$work/pod-sandbox" '["sleep", "1000"]' sandbox "$sb"
 bundle "$work/pod-a" '["sh", "-c", "echo hello from $NAME $(cat /whoami); echo secret >/tmp/a-file; exec sleep 1000"]' container "$sb"
 # b's own capabilities, rlimits and no_new_privs, not the sandbox's
@@ -68,6 +68,7 @@ bundle "$work/pod-b" '["sh", "-c", "echo bye from $NAME; grep -E \"^(CapEff|NoNe
 	', "capabilities": {"bounding": ["CAP_CHOWN"], "effective": ["CAP_CHOWN"], "permitted": ["CAP_CHOWN"]},
 	   "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 300, "soft": 200}], "noNewPrivileges": true'
 bundle "$work/pod-c" '["sleep", "1000"]' container "$sb"
+bundle "$work/pod-e" '["sh", "-c", "trap \"echo got-term; exit 5\" TERM; echo ready; sleep 1000 & wait"]' container "$sb"
 # c's prestart hook gets its state (status "creating", the stand-in's pid)
 python3 - "$work/pod-c/config.json" "$work/c.hook" <<'PY'
 import json, sys
@@ -157,6 +158,15 @@ PY
 expect "d on its terminal" "$(cat "$work/d.out")" tty-ok
 wait_status "$d" stopped
 "${C[@]}" delete "$d" || die "delete d"
+
+# e: a signal sent to its pid file's process (the stand-in) reaches its init
+"${C[@]}" create -b "$work/pod-e" --pid-file "$work/e.pid" "$e" </dev/null >"$work/e.out" 2>&1 || die "create e"
+"${C[@]}" start "$e" || die "start e"
+wait_file "$work/e.out" ready
+kill -TERM "$(cat "$work/e.pid")"
+wait_file "$work/e.out" got-term
+wait_status "$e" stopped
+"${C[@]}" delete "$e" || die "delete e"
 
 # kill a: the sandbox keeps running
 "${C[@]}" kill "$a" KILL || die "kill a"
