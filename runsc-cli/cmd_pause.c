@@ -28,13 +28,12 @@ static int pause_resume(struct global_opts *g, int argc, char **argv, bool pause
 		cli_error("container not running");
 	} else if (!pause && strcmp(status, "paused")) {
 		cli_error("container not paused");
-	} else if (pod_sandbox_of(&st, sb, sizeof(sb))) {
-		cli_error("%s of one container of a pod is not supported yet", cmd);
 	} else {
 		struct ctl_req q = { .op = pause ? CTL_PAUSE : CTL_RESUME };
 		struct ctl_resp r;
 		char err[512];
-		if (sandbox_call(g, id, &q, &r, NULL, 0) == 0) {
+		bool pod = pod_sandbox_of(&st, sb, sizeof(sb));
+		if ((pod ? pod_pause(g, &st, sb, pause) : sandbox_call(g, id, &q, &r, NULL, 0)) == 0) {
 			strcpy(st.status, pause ? "paused" : "running");
 			if (state_save(g->root, &st, err, sizeof(err)) < 0)
 				cli_error("%s", err);

@@ -451,6 +451,13 @@ int pod_ps(const struct global_opts *g, const struct oci_state *st, const char *
 	return report(err, st->id) < 0 ? -1 : (int)(r.len / sizeof(int32_t));
 }
 
+int pod_pause(const struct global_opts *g, const struct oci_state *st, const char *sb, bool pause)
+{
+	struct ctl_resp r;
+	return report(call_id(g, sb, pause ? CTL_PAUSE : CTL_RESUME, CTL_IN_CONTAINER, 0, st->id,
+			      &r, NULL, 0), st->id);
+}
+
 void pod_delete(const struct global_opts *g, const struct oci_state *st, const char *sb)
 {
 	struct ctl_resp r;

@@ -32,6 +32,8 @@ int pod_start(const struct global_opts *g, const struct oci_state *st, const cha
 int pod_kill(const struct global_opts *g, const struct oci_state *st, const char *sb, int sig, bool all);
 /* The container's guest pids into pids (at most n); the count, or -1. */
 int pod_ps(const struct global_opts *g, const struct oci_state *st, const char *sb, int32_t *pids, size_t n);
+/* pause (or resume) the container's tasks only. */
+int pod_pause(const struct global_opts *g, const struct oci_state *st, const char *sb, bool pause);
 /* Ask the sandbox to drop the container (its processes, mounts,
  * channels); a sandbox that is gone is fine. */
 void pod_delete(const struct global_opts *g, const struct oci_state *st, const char *sb);

@@ -18,7 +18,8 @@
  * 0-2 travel with SCM_RIGHTS.
  *
  * Pods (several containers in one sentry, sentry/kernel/container.h): with
- * flag CTL_IN_CONTAINER, KILL, PS and EXEC act on one app container: their
+ * flag CTL_IN_CONTAINER, KILL, PS, PAUSE, RESUME and EXEC act on one app
+ * container: their
  * payload starts with its NUL-terminated id (KILL pid 0 = its init,
  * CTL_KILL_ALL = its processes only).
  *   CTL_CONTAINER_CREATE  id, mounts, EXEC payload;   err

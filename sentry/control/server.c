@@ -425,6 +425,19 @@ static int do_container_create(const struct ctl_req *q, char *buf, size_t len, i
 	return 0;
 }
 
+/* PAUSE/RESUME of one pod container. */
+static int do_container_pause(const struct ctl_req *q, const char *buf, size_t len)
+{
+	size_t off;
+	const char *id = payload_id(buf, len, &off);
+	if (!id || off != len)
+		return -EINVAL;
+	kernel_lock();
+	int err = container_pause(id, q->op == CTL_PAUSE);
+	kernel_unlock();
+	return err;
+}
+
 /* START, WAIT, DELETE of a pod container. */
 static void do_container_op(int s, const struct ctl_req *q, const char *buf, size_t len)
 {
@@ -497,6 +510,10 @@ static void serve(int s)
 		break;
 	case CTL_PAUSE:
 	case CTL_RESUME:
+		if (q.flags & CTL_IN_CONTAINER) {
+			reply(s, do_container_pause(&q, buf + sizeof(q), len), 0, NULL, 0);
+			break;
+		}
 		kernel_lock();
 		if (q.op == CTL_PAUSE)
 			kernel_pause();

@@ -13,6 +13,7 @@
 #include "sentry/list.h"
 #include "sentry/log.h"
 #include "vfs/vfs.h"
+#include "platform/platform.h"
 
 #define CONTAINER_MAX_FDS 64
 
@@ -33,12 +34,13 @@ struct container {
 	struct kernel_rlimit rlimits[16];
 	int n_rlimits;
 	int init_pid;
-	bool started, collected, deleted;
+	bool started, collected, deleted, paused;
 	int killed_sig;              /* a fatal kill before start */
 	int status;                  /* init's wait status once collected */
 };
 
 static struct list_head containers = LIST_HEAD_INIT(containers);
+int containers_paused;
 static pthread_cond_t container_cond = PTHREAD_COND_INITIALIZER;
 
 static void strv_free(char **v)
@@ -106,6 +108,15 @@ bool containers_exist(void)
 	return !list_empty(&containers);
 }
 
+/* The mount tree (its top mount) holding fs's root. */
+static struct mount *tree_of(const struct fs_context *fs)
+{
+	struct mount *m = fs->root.mnt;
+	while (m->parent != m)
+		m = m->parent;
+	return m;
+}
+
 bool container_owns(const struct container *c, const struct thread_group *tg)
 {
 	if (tg->zombie)
@@ -115,10 +126,7 @@ bool container_owns(const struct container *c, const struct thread_group *tg)
 		struct task *t = list_entry(p, struct task, tg_link);
 		if (t->state >= TASK_EXITING || !t->fs || !t->fs->root.mnt)
 			continue;
-		struct mount *m = t->fs->root.mnt;
-		while (m->parent != m)
-			m = m->parent;
-		return m == (c ? c->root : kernel.root_mount);
+		return tree_of(t->fs) == (c ? c->root : kernel.root_mount);
 	}
 	return false;
 }
@@ -269,9 +277,59 @@ int container_kill(const char *id, int pid, int sig, bool all)
 		struct thread_group *tg = tg_lookup(pid > 0 ? pid : c->init_pid);
 		err = tg && container_owns(c, tg) ? kill_pid(NULL, tg->tgid, sig) : -ESRCH;
 	}
-	if (sig == SIGKILL)
+	if (sig == SIGKILL) {
 		kernel_pause_kick();
+		pthread_cond_broadcast(&container_cond);   /* a paused task dies */
+	}
 	return err;
+}
+
+bool container_task_paused(struct task *t)
+{
+	if (!t->fs || !t->fs->root.mnt)
+		return false;
+	struct mount *tree = tree_of(t->fs);
+	struct list_head *p;
+	list_for_each(p, &containers) {
+		struct container *c = list_entry(p, struct container, link);
+		if (c->paused && c->root == tree)
+			return true;
+	}
+	return false;
+}
+
+static bool sigkill_pending(struct task *t)
+{
+	return ((t->pending.set | t->tg->shared_pending.set) & KSIG_BIT(SIGKILL)) != 0;
+}
+
+void container_pause_wait(struct task *t)
+{
+	while (container_pause_pending(t) && !task_should_exit(t) && !sigkill_pending(t))
+		pthread_cond_wait(&container_cond, &kernel.lock);
+}
+
+int container_pause(const char *id, bool pause)
+{
+	struct container *c = find(id);
+	if (!c)
+		return -ENOENT;
+	if (c->paused == pause)
+		return 0;
+	c->paused = pause;
+	containers_paused += pause ? 1 : -1;
+	if (!pause) {
+		pthread_cond_broadcast(&container_cond);
+		return 0;
+	}
+	/* its running guest threads come back to the task loop */
+	struct list_head *p;
+	list_for_each(p, &kernel.tasks) {
+		struct task *t = list_entry(p, struct task, all_link);
+		if (t->ctx && t->state < TASK_EXITING && t->fs && t->fs->root.mnt && tree_of(t->fs) == c->root)
+			platform->ctx_interrupt(t->ctx);
+	}
+	return 0;
 }
 
 static int owned_live(const struct container *c)
@@ -292,6 +350,9 @@ int container_delete(const char *id)
 		return -ENOENT;
 	list_del(&c->link);
 	c->deleted = true;
+	if (c->paused)
+		containers_paused--;
+	c->paused = false;
 	pthread_cond_broadcast(&container_cond);
 	/* Its processes die first (up to 2 s), so no goferfs call of theirs
 	 * is under way when the channels close. */

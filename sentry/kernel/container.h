@@ -47,4 +47,16 @@ bool container_owns(const struct container *c, const struct thread_group *tg);
 /* Whether any app container exists. */
 bool containers_exist(void);
 
+/* Pause/resume of one container (OCI pause): its tasks run no guest code
+ * until resumed; a pending SIGKILL or exit ends the wait (like
+ * kernel_pause). The task loop checks container_pause_pending. */
+int container_pause(const char *id, bool pause);
+extern int containers_paused;
+bool container_task_paused(struct task *t);
+void container_pause_wait(struct task *t);
+static inline bool container_pause_pending(struct task *t)
+{
+	return containers_paused && container_task_paused(t);
+}
+
 #endif

@@ -17,6 +17,7 @@
 #include "platform/platform.h"
 #include "syscalls/syscall.h"
 #include "kernel_internal.h"
+#include "sentry/kernel/container.h"
 
 static void handle_syscall(struct task *t)
 {
@@ -72,6 +73,10 @@ noreturn void task_loop(struct task *t)
 		after_syscall = false;
 		if (kernel.paused) {
 			task_pause_wait(t);   /* OCI pause: no guest code until resumed */
+			continue;
+		}
+		if (container_pause_pending(t)) {
+			container_pause_wait(t);   /* its pod container is paused */
 			continue;
 		}
 

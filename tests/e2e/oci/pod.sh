@@ -59,8 +59,8 @@ wait_file() { # wait_file FILE TEXT
 	die "$1: no '$2' in '$(cat "$1" 2>/dev/null)'"
 }
 
-sb="pod-$$-sandbox" a="pod-$$-a" b="pod-$$-b" c="pod-$$-c" d="pod-$$-d" e="pod-$$-e"
-ids=("$a" "$b" "$c" "$d" "$e" "$sb")
+sb="pod-$$-sandbox" a="pod-$$-a" b="pod-$$-b" c="pod-$$-c" d="pod-$$-d" e="pod-$$-e" f="pod-$$-f"
+ids=("$a" "$b" "$c" "$d" "$e" "$f" "$sb")
 bundle "$work/pod-sandbox" '["sleep", "1000"]' sandbox "$sb"
 bundle "$work/pod-a" '["sh", "-c", "echo hello from $NAME $(cat /whoami); echo secret >/tmp/a-file; exec sleep 1000"]' container "$sb"
 # b's own capabilities, rlimits and no_new_privs, not the sandbox's
@@ -68,6 +68,7 @@ bundle "$work/pod-b" '["sh", "-c", "echo bye from $NAME; grep -E \"^(CapEff|NoNe
 	', "capabilities": {"bounding": ["CAP_CHOWN"], "effective": ["CAP_CHOWN"], "permitted": ["CAP_CHOWN"]},
 	   "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 300, "soft": 200}], "noNewPrivileges": true'
 bundle "$work/pod-c" '["sleep", "1000"]' container "$sb"
+bundle "$work/pod-f" '["sh", "-c", "while true; do echo tick; sleep 0.02; done"]' container "$sb"
 bundle "$work/pod-e" '["sh", "-c", "trap \"echo got-term; exit 5\" TERM; echo ready; sleep 1000 & wait"]' container "$sb"
 # c's prestart hook gets its state (status "creating", the stand-in's pid)
 python3 - "$work/pod-c/config.json" "$work/c.hook" <<'PY'
@@ -167,6 +168,26 @@ kill -TERM "$(cat "$work/e.pid")"
 wait_file "$work/e.out" got-term
 wait_status "$e" stopped
 "${C[@]}" delete "$e" || die "delete e"
+
+# f: pause stops its tasks only; resume lets them go on
+"${C[@]}" create -b "$work/pod-f" "$f" </dev/null >"$work/f.out" 2>&1 || die "create f"
+"${C[@]}" start "$f" || die "start f"
+wait_file "$work/f.out" tick
+"${C[@]}" pause "$f" || die "pause f"
+expect "f paused" "$(status_of "$f")" paused
+sleep 0.1
+n1=$(wc -l <"$work/f.out")
+sleep 0.4
+expect "f's output while paused" "$(wc -l <"$work/f.out")" "$n1"
+expect "a while f is paused" "$("${C[@]}" exec "$a" echo alive 2>&1)" alive
+"${C[@]}" resume "$f" || die "resume f"
+expect "f resumed" "$(status_of "$f")" running
+for _ in $(seq 500); do [ "$(wc -l <"$work/f.out")" -gt "$n1" ] && break; sleep 0.01; done
+[ "$(wc -l <"$work/f.out")" -gt "$n1" ] || die "f did not go on after resume"
+"${C[@]}" pause "$f" || die "pause f again"
+"${C[@]}" kill "$f" KILL || die "kill a paused f"
+wait_status "$f" stopped
+"${C[@]}" delete "$f" || die "delete f"
 
 # kill a: the sandbox keeps running
 "${C[@]}" kill "$a" KILL || die "kill a"
