@@ -44,7 +44,7 @@ JSON
 }
 status_of() { "${C[@]}" state "$1" 2>/dev/null | sed -n 's/.*"status": "\(.*\)".*/\1/p'; }
 wait_status() {
-	for _ in $(seq 500); do [ "$(status_of "$1")" = "$2" ] && return 0; sleep 0.01; done
+	for _ in $(seq 1000); do [ "$(status_of "$1")" = "$2" ] && return 0; sleep 0.01; done
 	die "$1: status $(status_of "$1"), expected $2"
 	return 1
 }
@@ -55,7 +55,7 @@ sentries() {
 	find "$root" -name sentry.sock | wc -l
 }
 wait_file() { # wait_file FILE TEXT
-	for _ in $(seq 500); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done
+	for _ in $(seq 1000); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done
 	die "$1: no '$2' in '$(cat "$1" 2>/dev/null)'"
 }
 
@@ -175,9 +175,9 @@ wait_status "$e" stopped
 wait_file "$work/f.out" tick
 "${C[@]}" pause "$f" || die "pause f"
 expect "f paused" "$(status_of "$f")" paused
-sleep 0.1
+sleep 0.3   # a syscall under way when the pause came may still finish
 n1=$(wc -l <"$work/f.out")
-sleep 0.4
+sleep 0.5
 expect "f's output while paused" "$(wc -l <"$work/f.out")" "$n1"
 expect "a while f is paused" "$("${C[@]}" exec "$a" echo alive 2>&1)" alive
 "${C[@]}" resume "$f" || die "resume f"
