@@ -1,5 +1,5 @@
 #!/bin/bash
-# pod.sh WORKDIR CVISOR
+# pod.sh WORKDIR CVISOR [PLATFORM]
 #
 # Pods at the OCI level: hand-made bundles carrying containerd's CRI
 # annotations. A sandbox (pause) container, then app containers that name
@@ -7,11 +7,11 @@
 # root, stdio and exit status; killing/deleting one leaves the others;
 # deleting the sandbox stops them all.
 set -u
-work=$1 cvisor=$2
-root="$work/state-pod"
+work=$1 cvisor=$2 platform=${3:-}
+root="$work/state-pod${platform:+-$platform}"
 mkdir -p "$work"
 rm -rf "$root"
-C=("$cvisor" --root "$root")
+C=("$cvisor" --root "$root" ${platform:+--platform "$platform"})
 fail=0
 ids=()
 die() { echo "pod: $*" >&2; fail=1; }
@@ -109,14 +109,15 @@ psb=$("${C[@]}" ps --format json "$sb")
 expect "ps sandbox" "$psb" "[1]"
 
 # b: exits 3; its stand-in (the pid file's process) exits 3 too
-python3 - "$cvisor" "$root" "$work/pod-b" "$b" "$work/b.out" >"$work/b.status" <<'PY' || die "b: $(cat "$work/b.status")"
+python3 - "$work/pod-b" "$b" "$work/b.out" "${C[@]}" >"$work/b.status" <<'PY' || die "b: $(cat "$work/b.status")"
 import ctypes, os, subprocess, sys
-cvisor, root, bundle, cid, out = sys.argv[1:]
+bundle, cid, out = sys.argv[1:4]
+cv = sys.argv[4:]
 ctypes.CDLL(None).prctl(36, 1)   # PR_SET_CHILD_SUBREAPER: the stand-in is ours
 with open(out, "w") as f:
-    subprocess.run([cvisor, "--root", root, "create", "-b", bundle, "--pid-file", out + ".pid", cid],
+    subprocess.run(cv + ["create", "-b", bundle, "--pid-file", out + ".pid", cid],
                    stdin=subprocess.DEVNULL, stdout=f, check=True)
-subprocess.run([cvisor, "--root", root, "start", cid], check=True)
+subprocess.run(cv + ["start", cid], check=True)
 pid = int(open(out + ".pid").read())
 _, st = os.waitpid(pid, 0)
 print(os.waitstatus_to_exitcode(st))
@@ -128,15 +129,16 @@ wait_status "$b" stopped
 expect "sentries after b" "$(sentries)" 1
 
 # d: process.terminal, its stdio the pty whose master went to the console socket
-python3 - "$cvisor" "$root" "$work/pod-d" "$d" "$work/d.sock" >"$work/d.out" 2>&1 <<'PY' || die "d (tty): $(cat "$work/d.out")"
+python3 - "$work/pod-d" "$d" "$work/d.sock" "${C[@]}" >"$work/d.out" 2>&1 <<'PY' || die "d (tty): $(cat "$work/d.out")"
 import array, os, socket, subprocess, sys
-cvisor, root, bundle, cid, path = sys.argv[1:]
+bundle, cid, path = sys.argv[1:4]
+cv = sys.argv[4:]
 if os.path.exists(path):
     os.unlink(path)
 ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 ls.bind(path)
 ls.listen(1)
-create = subprocess.Popen([cvisor, "--root", root, "create", "-b", bundle, "--console-socket", path, cid],
+create = subprocess.Popen(cv + ["create", "-b", bundle, "--console-socket", path, cid],
                           stdin=subprocess.DEVNULL)
 conn, _ = ls.accept()
 fds = array.array("i")
@@ -144,7 +146,7 @@ _, anc, _, _ = conn.recvmsg(16, socket.CMSG_SPACE(fds.itemsize))
 fds.frombytes(anc[0][2][:fds.itemsize])
 if create.wait() != 0:
     sys.exit("create failed")
-subprocess.run([cvisor, "--root", root, "start", cid], check=True)
+subprocess.run(cv + ["start", cid], check=True)
 out = b""
 while b"tty-ok" not in out:
     try:
