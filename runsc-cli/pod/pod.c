@@ -190,17 +190,13 @@ static noreturn void stand_in(const struct global_opts *g, const struct oci_conf
 		_exit(1);
 	}
 	setsid();
-	pid_t gofer;
-	int rootfd = sandbox_start_gofer(id, c->root_path, true, c, &gofer);
-	if (rootfd < 0) {
-		dprintf(ready, "cannot start the gofer: %s\n", strerror(-rootfd));
-		_exit(1);
-	}
+	/* the container's gofer (root + bind sources): our child, it dies with us */
 	struct sandbox_mounts sm;
 	if (sandbox_mounts_prepare(&sm, c, id, err, sizeof(err)) < 0) {
 		dprintf(ready, "%s\n", err);
 		_exit(1);
 	}
+	int rootfd = sm.root_fd;
 	int tty = console ? console_setup(console, c->process.console_height, c->process.console_width) : -1;
 	if (console && tty < 0)
 		_exit(1);   /* console_setup said why */
