@@ -2,7 +2,7 @@
  * Pod app containers on the CLI side (pod.h).
  *
  *   cvisor create ──fork──▶ stand-in: joins the cgroup, setsid, starts the
- *        │                  gofers (root, bind mounts: its children, they die
+ *        │                  gofer (root and bind mounts: its child, it dies
  *        │                  with it), sends CONTAINER_CREATE with stdio and
  *        │                  channels to the sandbox, registers CONTAINER_WAIT,
  *        │                  says "ok", drops stdio, waits, exits like init
