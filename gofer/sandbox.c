@@ -225,6 +225,7 @@ static const int sanitizer[] = {
 	SCMP_SYS(clone), SCMP_SYS(sched_yield), SCMP_SYS(ptrace), SCMP_SYS(wait4),
 	SCMP_SYS(waitid), SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(sigaltstack),
 	SCMP_SYS(read), SCMP_SYS(pipe), SCMP_SYS(pipe2), SCMP_SYS(kill), SCMP_SYS(tgkill),
+	SCMP_SYS(sched_getaffinity),   /* ASan's thread start */
 };
 #endif
 
