@@ -1,13 +1,11 @@
-/* Linux's simple_setattr for in-memory inodes with nothing behind them
- * (pipes, sockets): fchmod/fchown/futimens just change the inode, after
- * vfs_setattr's permission checks. */
+/* Linux's setattr_copy and simple_setattr for in-memory inodes (tmpfs,
+ * devpts, pipes, sockets): fchmod/fchown/futimens just change the inode,
+ * after vfs_setattr's permission checks. */
 #include <errno.h>
 #include "vfs_impl.h"
 
-static int simple_setattr(struct inode *i, const struct iattr *ia)
+void setattr_copy(struct inode *i, const struct iattr *ia)
 {
-	if (ia->valid & ATTR_SIZE)
-		return -EINVAL;
 	if (ia->valid & ATTR_MODE)
 		i->mode = (i->mode & S_IFMT) | (ia->mode & 07777);
 	if (ia->valid & ATTR_UID)
@@ -18,8 +16,14 @@ static int simple_setattr(struct inode *i, const struct iattr *ia)
 		i->atime = ia->atime;
 	if (ia->valid & ATTR_MTIME)
 		i->mtime = ia->mtime;
-	if (ia->valid & ATTR_CTIME)
-		i->ctime = ia->ctime;
+	i->ctime = (ia->valid & ATTR_CTIME) ? ia->ctime : vfs_now();
+}
+
+int simple_setattr(struct inode *i, const struct iattr *ia)
+{
+	if (ia->valid & ATTR_SIZE)
+		return -EINVAL;
+	setattr_copy(i, ia);
 	return 0;
 }
 

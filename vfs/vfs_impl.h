@@ -99,6 +99,10 @@ int64_t generic_llseek(struct file *f, int64_t off, int whence);
 int vfs_do_open(struct task *t, const struct path *p, int flags, bool created, struct file **out);
 int chrdev_open(struct inode *inode, struct file *f);   /* devfs: by rdev */
 extern const struct file_ops opath_fops;                 /* O_PATH files */
+/* Linux's setattr_copy: the attributes ia names (ctime: now unless
+ * given); simple_setattr adds -EINVAL for ATTR_SIZE (simple_attr.c). */
+void setattr_copy(struct inode *i, const struct iattr *ia);
+int simple_setattr(struct inode *i, const struct iattr *ia);
 extern const struct inode_ops simple_attr_iops;         /* pipes, sockets: setattr only */
 
 /* ---- flock(2) ---- */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "vfs/vfs.h"
 #include "sentry/task.h"
 #include "sentry/signal.h"
@@ -127,4 +128,11 @@ int waitq_wait_step(struct waitq *wq, struct waiter *w, bool *queued, struct tas
 		return 0;
 	}
 	return task_sleep(t, 0) ? -ERESTARTSYS : 0;
+}
+
+struct timespec vfs_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts;
 }

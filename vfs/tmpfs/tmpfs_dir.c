@@ -297,17 +297,7 @@ static int tmpfs_setattr(struct inode *i, const struct iattr *ia)
 			return err;
 		tmpfs_touch(i, true);
 	}
-	if (ia->valid & ATTR_MODE)
-		i->mode = (i->mode & S_IFMT) | (ia->mode & 07777);
-	if (ia->valid & ATTR_UID)
-		i->uid = ia->uid;
-	if (ia->valid & ATTR_GID)
-		i->gid = ia->gid;
-	if (ia->valid & ATTR_ATIME)
-		i->atime = ia->atime;
-	if (ia->valid & ATTR_MTIME)
-		i->mtime = ia->mtime;
-	i->ctime = (ia->valid & ATTR_CTIME) ? ia->ctime : vfs_now();
+	setattr_copy(i, ia);
 	return 0;
 }
 

@@ -24,24 +24,6 @@ static struct inode *ptmx_inode;
 static const struct inode_ops pts_iops, ptmx_iops, root_iops;
 static const struct file_ops root_fops;
 
-static int pts_setattr(struct inode *i, const struct iattr *ia)
-{
-	if (ia->valid & ATTR_SIZE)
-		return -EINVAL;
-	if (ia->valid & ATTR_MODE)
-		i->mode = (i->mode & S_IFMT) | (ia->mode & 07777);
-	if (ia->valid & ATTR_UID)
-		i->uid = ia->uid;
-	if (ia->valid & ATTR_GID)
-		i->gid = ia->gid;
-	if (ia->valid & ATTR_ATIME)
-		i->atime = ia->atime;
-	if (ia->valid & ATTR_MTIME)
-		i->mtime = ia->mtime;
-	i->ctime = (ia->valid & ATTR_CTIME) ? ia->ctime : vfs_now();
-	return 0;
-}
-
 /* A node whose master has closed is gone (priv cleared by devpts_remove). */
 static int pts_revalidate(struct inode *i)
 {
@@ -59,9 +41,9 @@ static int ptmx_inode_open(struct inode *i, struct file *f)
 }
 
 static const struct inode_ops pts_iops = {
-	.setattr = pts_setattr, .revalidate = pts_revalidate, .open = pts_inode_open,
+	.setattr = simple_setattr, .revalidate = pts_revalidate, .open = pts_inode_open,
 };
-static const struct inode_ops ptmx_iops = { .setattr = pts_setattr, .open = ptmx_inode_open };
+static const struct inode_ops ptmx_iops = { .setattr = simple_setattr, .open = ptmx_inode_open };
 
 /* "N" with no sign, no leading zero, below the pty limit. */
 static int parse_index(const char *name)
@@ -128,7 +110,7 @@ static int root_iterate(struct file *f, struct dir_context *ctx)
 	return 0;
 }
 
-static const struct inode_ops root_iops = { .lookup = root_lookup, .setattr = pts_setattr };
+static const struct inode_ops root_iops = { .lookup = root_lookup, .setattr = simple_setattr };
 static const struct file_ops root_fops = { .iterate = root_iterate };
 
 struct super_block *devpts_new(void)
