@@ -443,7 +443,7 @@ Test(gofer_server, symlinks_not_followed)
 	cr_assert_eq(walk(fid, "x", NULL), -ENOTDIR);
 
 	/* Links pointing outside the root open nothing outside. */
-	uint32_t esc, dd;
+	uint32_t esc = 0, dd = 0;
 	cr_assert_eq(walk(root, "escape", &esc), 0);
 	cr_assert(S_ISLNK(((struct gofer_rep_fidstat *)rep)->st.mode));
 	cr_assert_eq(open_fid(esc, O_RDONLY, &fd), -ELOOP);
@@ -503,7 +503,7 @@ Test(gofer_server, getdents_batches)
 	cr_assert_eq(dots, 2);
 	cr_assert_geq(batches, 5);
 	/* Not a directory. */
-	uint32_t file;
+	uint32_t file = 0;
 	cr_assert_eq(walk(root, "file", &file), 0);
 	struct gofer_req_getdents *q = (void *)req;
 	q->fid = file;
@@ -560,7 +560,7 @@ static void host_path(char *p, size_t len, const char *rel)
 
 Test(gofer_server, create_mkdir_mknod)
 {
-	uint32_t root = attach(), fid, dfid;
+	uint32_t root = attach(), fid = 0, dfid = 0;
 	int fd = -1;
 	char p[512];
 	struct stat st;
@@ -596,7 +596,7 @@ Test(gofer_server, create_mkdir_mknod)
 
 Test(gofer_server, symlink_link_unlink)
 {
-	uint32_t root = attach(), fid;
+	uint32_t root = attach(), fid = 0;
 	char p[512], buf[64];
 	struct gofer_req_symlink *q = (void *)req;
 	memset(q, 0, sizeof(*q));
@@ -652,7 +652,7 @@ Test(gofer_server, rename_keeps_fids_usable)
 
 Test(gofer_server, setattr_and_fsync)
 {
-	uint32_t root = attach(), fid, lfid;
+	uint32_t root = attach(), fid = 0, lfid = 0;
 	char p[512];
 	struct stat st;
 	cr_assert_eq(walk(root, "file", &fid), 0);
