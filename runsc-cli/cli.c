@@ -36,6 +36,7 @@ static void usage(FILE *f)
 		"  --platform=seccomp|ptrace  how guest syscalls are captured (default seccomp)\n"
 		"  --platform=notify  seccomp user notifications + ptrace (a second capture path)\n"
 		"  --systrap-patching=true|false  rewrite trapped syscall sites (seccomp; default true)\n"
+		"  --allow-setuid      set-user/group-id programs gain their owner's ids (default: they do not)\n"
 		"  --strace            print every guest syscall with decoded arguments\n"
 		"  --debug             sentry debug messages on stderr\n"
 		"  --root=DIR          state directory (default /run/cvisor)\n"
@@ -81,6 +82,8 @@ bool cli_parse_global(struct global_opts *g, int argc, char **argv, int *i)
 		if (strcmp(v, "true") && strcmp(v, "false"))
 			return false;
 		g->no_systrap_patching = !strcmp(v, "false");
+	} else if (!strcmp(a, "--allow-setuid") || !strcmp(a, "--allow-setuid=true")) {
+		g->allow_setuid = true;
 	} else if (!strcmp(a, "--systemd-cgroup") || !strcmp(a, "--systemd-cgroup=true")) {
 		g->systemd_cgroup = true;
 	} else if (!strcmp(a, "--rootless") || !strcmp(a, "--rootless=true") ||

@@ -14,6 +14,7 @@ struct global_opts {
 	const char *log;        /* --log FILE (errors are appended) */
 	const char *log_format; /* --log-format text|json */
 	bool no_systrap_patching; /* --systrap-patching=false (seccomp platform) */
+	bool allow_setuid;        /* --allow-setuid: set-id programs gain privilege */
 	bool systemd_cgroup;    /* --systemd-cgroup: cgroupsPath is "slice:prefix:name" */
 	bool rootless;          /* --rootless (accepted; no cgroup unless root anyway) */
 	const char *network;    /* --network none|sandbox (host: not supported yet) */

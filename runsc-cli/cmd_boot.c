@@ -139,6 +139,7 @@ int cmd_boot(struct global_opts *g, int argc, char **argv)
 		.platform = g->platform,
 		.strace = g->strace,
 		.no_systrap_patching = g->no_systrap_patching,
+		.allow_setuid = g->allow_setuid,
 		.debug = g->debug,
 		.hostname = c->hostname ? c->hostname : "cvisor",
 		.gofer_fd = mounts.root_fd,

@@ -140,6 +140,7 @@ int cmd_do(struct global_opts *g, int argc, char **argv)
 		.platform = g->platform,
 		.strace = g->strace,
 		.no_systrap_patching = g->no_systrap_patching,
+		.allow_setuid = g->allow_setuid,
 		.debug = g->debug,
 		.hostname = "cvisor",
 		.gofer_fd = gofer_fd,

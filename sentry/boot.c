@@ -10,6 +10,7 @@
 #include "sentry/crash.h"
 #include "sentry/kernel.h"
 #include "sentry/task.h"
+#include "sentry/cred.h"
 #include "sentry/signal.h"
 #include "sentry/process.h"
 #include "sentry/timer.h"
@@ -75,6 +76,7 @@ static int kernel_init(const struct kernel_config *cfg)
 		return -EINVAL;
 	}
 	platform_patching_enabled = !cfg->no_systrap_patching;
+	exec_setid_allowed = cfg->allow_setuid;
 	int err = memfile_init();
 	if (err < 0)
 		return err;

@@ -43,6 +43,9 @@ void cred_committed(struct task *t, const struct cred *old);
  * unless the mount is nosuid or the task has no_new_privs, root's
  * capabilities for euid/ruid 0, ambient capabilities, saved ids.
  * *secure tells whether AT_SECURE must be set. No file capabilities. */
+/* Whether exec honours set-user-id/set-group-id bits (--allow-setuid;
+ * default false: set-id programs run without privilege gain). */
+extern bool exec_setid_allowed;
 void cred_for_exec(const struct task *t, const struct inode *ino, bool nosuid,
 		   struct cred *out, bool *secure);
 

@@ -75,6 +75,7 @@ struct kernel_config {
 	const char *platform;      /* "ptrace" */
 	bool strace;
 	bool no_systrap_patching;  /* --systrap-patching=false */
+	bool allow_setuid;         /* --allow-setuid: exec honours set-id bits */
 	bool debug;
 	const char *hostname;
 	int gofer_fd;              /* SOCK_SEQPACKET channel to the root gofer */

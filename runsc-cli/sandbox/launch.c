@@ -35,7 +35,7 @@ static noreturn void exec_boot(const struct global_opts *g, const char *bundle, 
 {
 	char argv0[300];
 	snprintf(argv0, sizeof(argv0), "cvisor-sandbox:%s", id);
-	const char *argv[24];
+	const char *argv[32];
 	int n = 0;
 	argv[n++] = argv0;
 	argv[n++] = "--root";
@@ -48,6 +48,8 @@ static noreturn void exec_boot(const struct global_opts *g, const char *bundle, 
 		argv[n++] = "--strace";
 	if (g->no_systrap_patching)
 		argv[n++] = "--systrap-patching=false";
+	if (g->allow_setuid)
+		argv[n++] = "--allow-setuid";
 	if (g->log) {
 		argv[n++] = "--log";
 		argv[n++] = g->log;

@@ -17,6 +17,8 @@ void cred_committed(struct task *t, const struct cred *old)
 	}
 }
 
+bool exec_setid_allowed;
+
 void cred_for_exec(const struct task *t, const struct inode *ino, bool nosuid,
 		   struct cred *out, bool *secure)
 {
@@ -26,8 +28,9 @@ void cred_for_exec(const struct task *t, const struct inode *ino, bool nosuid,
 
 	*c = *old;
 	c->securebits &= ~SECBIT_KEEP_CAPS;
-	/* set-id bits: ignored on nosuid mounts and under no_new_privs */
-	if (!nosuid && !t->no_new_privs) {
+	/* set-id bits: ignored unless the sandbox allows them, on nosuid
+	 * mounts and under no_new_privs */
+	if (exec_setid_allowed && !nosuid && !t->no_new_privs) {
 		if (ino->mode & S_ISUID)
 			c->euid = ino->uid;
 		if ((ino->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))

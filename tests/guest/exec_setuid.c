@@ -1,7 +1,9 @@
 /* Set-user-id and set-group-id programs: a copy of this program made
  * setuid-root (and setuid/setgid to other ids) is run by an unprivileged
  * child. Like Linux: the ids change, root's capabilities come with euid 0,
- * AT_SECURE is set, and none of it happens under PR_SET_NO_NEW_PRIVS. */
+ * AT_SECURE is set, and none of it happens under PR_SET_NO_NEW_PRIVS. In the
+ * sandbox this needs --allow-setuid (exec_setuid.flags): by default set-id
+ * bits give nothing (tests/e2e/setuid.sh). */
 #include <fcntl.h>
 #include <linux/securebits.h>
 #include <sys/auxv.h>

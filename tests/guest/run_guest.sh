@@ -5,7 +5,9 @@
 # (e.g. `build/cvisor do --`), and checks its stdout against EXPECTED_FILE and
 # its exit status against NAME.status next to it (0 when absent; 128+N for a
 # guest killed by signal N). Arguments come from NAME.args (one per line) if
-# present. CVISOR_GUEST=1 tells a guest it runs in the sandbox.
+# present; sandbox flags (put before the runtime command's final "--") from
+# NAME.flags, one per line. CVISOR_GUEST=1 tells a guest it runs in the
+# sandbox.
 set -u
 bin=$1 expected=$2
 shift 2
@@ -18,6 +20,10 @@ args=()
 export CVISOR_TEST_VAR="value with spaces=1"
 if [ $# -gt 0 ]; then
 	export CVISOR_GUEST=1
+	if [ -f "$base.flags" ] && [ "${!#}" = -- ]; then
+		mapfile -t flags <"$base.flags"
+		set -- "${@:1:$#-1}" "${flags[@]}" --
+	fi
 else
 	unset CVISOR_GUEST
 fi

@@ -11,6 +11,7 @@
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include "platform/platform.h"
+#include "sentry/cred.h"
 #include "sentry/loader.h"
 #include "sentry/mm.h"
 #include "sentry/task.h"
@@ -520,6 +521,11 @@ Test(loader, setuid_binary_is_secure)
 	struct stk s;
 
 	cr_assert_eq(chmod(p, 04755), 0);
+	/* by default set-id bits give nothing */
+	cr_assert_eq(loader_load(&task, AT_FDCWD, p, argv, NULL, 0, &r), 0);
+	cr_assert_not(r.setid);
+	release(&r);
+	exec_setid_allowed = true;
 	cr_assert_eq(loader_load(&task, AT_FDCWD, p, argv, NULL, 0, &r), 0);
 	s = read_stack(&r);
 	cr_assert_eq(aux(&s, AT_SECURE), (uint64_t)(getuid() != 1000));
@@ -530,6 +536,7 @@ Test(loader, setuid_binary_is_secure)
 	cr_assert_eq(loader_load(&task, AT_FDCWD, p, argv, NULL, 0, &r), 0);
 	cr_assert_not(r.setid);
 	release(&r);
+	exec_setid_allowed = false;
 	free(bb);
 }
 
