@@ -415,23 +415,48 @@ static int clone_from(struct platform_ctx *from, struct platform_as *as, bool ne
 	return err ? err : clone_locked(from, as, new_as, out);
 }
 
-static int sc_as_new(struct platform_ctx *from, struct platform_as **as, struct platform_ctx **ctx)
+int sc_spawn_fresh(struct platform_ctx **out)
 {
+	if (!zygote)
+		return -EINVAL;   /* init() first */
 	struct platform_as *nas = as_alloc();
 	if (!nas)
 		return -ENOMEM;
-	int err;
-	if (from) {
-		sc_sites_inherit(nas, from->as);
-		err = clone_from(from, nas, true, ctx);
-	} else if (!zygote) {
-		err = -EINVAL;   /* init() first */
-	} else {
-		pthread_mutex_lock(&zygote_lock);
-		err = clone_locked(zygote, nas, true, ctx);
-		pthread_mutex_unlock(&zygote_lock);
-	}
+	pthread_mutex_lock(&zygote_lock);
+	int err = clone_locked(zygote, nas, true, out);
+	pthread_mutex_unlock(&zygote_lock);
 	as_put(nas);
+	return err;
+}
+
+/* A new address space: a pooled one when ready (for a fork it takes the
+ * parent's patched sites, FPU state and fs/gs bases, which a clone of the
+ * parent's stub would have had), else a clone of the parent's stub or of
+ * the zygote. */
+static int sc_as_new(struct platform_ctx *from, struct platform_as **as, struct platform_ctx **ctx)
+{
+	int err = from ? sc_own(from) : 0;
+	if (err)
+		return err;
+	struct platform_ctx *fresh = sc_pool_take();
+	if (fresh) {
+		if (from) {
+			sc_sites_inherit(fresh->as, from->as);
+			sc_copy_fpstate(from, fresh);
+			fresh->fs_base = from->fs_base;
+			fresh->gs_base = from->gs_base;
+		}
+		*ctx = fresh;
+	} else if (from) {
+		struct platform_as *nas = as_alloc();
+		if (!nas)
+			return -ENOMEM;
+		sc_sites_inherit(nas, from->as);
+		err = clone_locked(from, nas, true, ctx);
+		as_put(nas);
+	} else {
+		err = sc_spawn_fresh(ctx);
+	}
 	if (!err)
 		*as = (*ctx)->as;
 	return err;

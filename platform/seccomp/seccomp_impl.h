@@ -134,6 +134,11 @@ int sc_get_fpstate(struct platform_ctx *ctx, struct arch_fpstate *fp);
 int sc_set_fpstate(struct platform_ctx *ctx, const struct arch_fpstate *fp);
 /* Copy the FPU state of from's frame into ctx's (fork/clone inherit it). */
 void sc_copy_fpstate(struct platform_ctx *from, struct platform_ctx *ctx);
+/* A fresh address space cloned from the zygote: its one stopped, unowned
+ * stub thread (seccomp.c). */
+int sc_spawn_fresh(struct platform_ctx **out);
+/* A pooled fresh address space, or NULL when none is ready (pool.c). */
+struct platform_ctx *sc_pool_take(void);
 /* Is the current frame the stub's "ready" trap? */
 bool sc_frame_is_ready(struct platform_ctx *ctx);
 
