@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 #include <sys/syscall.h>
 #include "seccomp_impl.h"
 
@@ -103,7 +104,7 @@ static int build(struct prog *p)
 	/* From the stub text. */
 	static const uint32_t plain[] = {
 		SYS_rt_sigreturn, SYS_futex, SYS_munmap, SYS_mprotect,
-		SYS_arch_prctl, SYS_exit, SYS_exit_group,
+		SYS_arch_prctl, SYS_exit, SYS_exit_group, SYS_getppid,
 	};
 	ld(p, offsetof(struct seccomp_data, nr));
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
@@ -145,6 +146,8 @@ int sc_write_params(uint8_t *base)
 	uint8_t *par = base + SC_PARAMS_OFF;
 	uint64_t slotfd = (uint64_t)sc_slotfd;
 	memcpy(par + SC_PAR_SLOTFD, &slotfd, sizeof(slotfd));
+	uint64_t ppid = (uint64_t)getpid();   /* CLONE_PARENT: every stub's parent */
+	memcpy(par + SC_PAR_PPID, &ppid, sizeof(ppid));
 	struct k_sigaction sa = {
 		.handler = SC_STUB_ADDR(sc_stub_handler),
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER_,

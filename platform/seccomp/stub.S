@@ -15,6 +15,7 @@
 #define NR_clone        56
 #define NR_setsid       112
 #define NR_prctl        157
+#define NR_getppid      110
 #define NR_arch_prctl   158
 #define NR_futex        202
 #define NR_exit_group   231
@@ -170,7 +171,9 @@ sc_stub_root:
 	syscall
 	cmp %rax, %r12
 	jne .Ldie_map
-/* Every stub thread: die with the sentry, then rt_sigreturn through a frame
+/* Every stub thread: die with the sentry (and at once if the sentry died
+ * before PDEATHSIG was set: a clone racing the sentry's exit would
+ * otherwise outlive it, reparented), then rt_sigreturn through a frame
  * built at the top of the control page, which sets the altstack (the slot
  * after its control page), unblocks every signal (a clone made inside the
  * handler, or from a sentry thread, inherits a blocking mask) and resets the
@@ -180,6 +183,12 @@ sc_stub_root:
 	mov $PR_SET_PDEATHSIG_, %edi
 	mov $SIGKILL_, %esi
 	syscall
+	mov $NR_getppid, %eax
+	syscall
+	lea .Lstart(%rip), %rcx
+	cmp SC_PARAMS_OFF+SC_PAR_PPID(%rcx), %rax
+	mov $-10, %eax                /* ECHILD */
+	jne .Ldie
 	lea SC_PAGE-1024(%r12), %rsp
 	mov %rsp, %rdi
 	mov $64, %ecx

@@ -84,6 +84,7 @@
 #define SC_PAR_SLOTFD    0    /* u64 */
 #define SC_PAR_SIGACT    8    /* struct kernel_sigaction, 32 bytes */
 #define SC_PAR_FPROG     40   /* struct sock_fprog, 16 bytes */
+#define SC_PAR_PPID      56   /* u64: the sentry's pid, every stub's parent */
 #define SC_PAR_FILTER    64   /* struct sock_filter[] */
 #define SC_PAR_MAX_INSNS 96
 
