@@ -249,26 +249,6 @@ static noreturn void stand_in(const struct global_opts *g, const struct oci_conf
 	sandbox_exit_like(wait_init(g, sb, id, ws));
 }
 
-static bool read_answer(int fd, char *msg, size_t len)
-{
-	size_t got = 0;
-	while (got + 1 < len) {
-		ssize_t n = read(fd, msg + got, len - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (memchr(msg, '\n', got))
-			break;
-	}
-	msg[got] = 0;
-	char *nl = strchr(msg, '\n');
-	if (nl)
-		*nl = 0;
-	return !strcmp(msg, "ok");
-}
-
 static json_t *annotations_json(const struct oci_config *c)
 {
 	if (!c->n_annotations)
@@ -369,7 +349,7 @@ int pod_create(const struct global_opts *g, const char *bundle, const char *id,
 		snprintf(err, sizeof(err), "fork: %s", strerror(errno));
 	} else {
 		close(rp[1]);
-		ok = read_answer(rp[0], err, sizeof(err));
+		ok = sandbox_read_ready(rp[0], err, sizeof(err));
 		close(rp[0]);
 		if (!ok && !err[0])
 			snprintf(err, sizeof(err), "the container's stand-in exited before it was ready");

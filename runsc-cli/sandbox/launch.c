@@ -77,8 +77,7 @@ static noreturn void exec_boot(const struct global_opts *g, const char *bundle, 
 	_exit(127);
 }
 
-/* Read the one-line answer of the sentry ("ok" or an error) into msg. */
-static bool read_ready(int fd, char *msg, size_t len)
+bool sandbox_read_ready(int fd, char *msg, size_t len)
 {
 	size_t got = 0;
 	while (got + 1 < len) {
@@ -140,7 +139,7 @@ static pid_t launch(const struct global_opts *g, const char *bundle, const char 
 		exec_boot(g, bundle, id);
 	}
 	close(rp[1]);
-	bool ok = read_ready(rp[0], msg, len);
+	bool ok = sandbox_read_ready(rp[0], msg, len);
 	close(rp[0]);
 	if (!ok) {
 		if (!msg[0])

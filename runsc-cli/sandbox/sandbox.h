@@ -112,6 +112,10 @@ int sandbox_hooks_run(const struct oci_config *c, int kind, const struct oci_sta
  * run when that is gone); failures are printed as warnings. */
 void sandbox_hooks_warn(const struct global_opts *g, const char *id, int kind);
 
+/* Read the one-line answer of a sentry or pod stand-in ("ok" or an error)
+ * from its ready pipe into msg (launch.c); true for "ok". */
+bool sandbox_read_ready(int fd, char *msg, size_t len);
+
 /* runc-style option: `--name V`, `--name=V` or `-s V` (short may be NULL). */
 const char *sandbox_opt(const char *name, const char *shortname, int argc, char **argv, int *i);
 /* A boolean option: `--name`, `--name=true`, `-s`. */
