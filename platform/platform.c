@@ -1,5 +1,8 @@
 /* Platform selection (--platform). */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 #include "platform.h"
 
 const struct platform_ops *platform;
@@ -12,4 +15,9 @@ const struct platform_ops *platform_lookup(const char *name)
 		if (strcmp(all[i]->name, name) == 0)
 			return all[i];
 	return NULL;
+}
+
+int platform_membarrier(void)
+{
+	return syscall(SYS_membarrier, 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0) ? -errno : 0;
 }

@@ -113,6 +113,10 @@ extern const struct platform_ops platform_notify;
  * syscall sites into direct calls do so only when this is set. */
 extern bool platform_patching_enabled;
 
+/* A full memory barrier on every host thread running guest code (host
+ * MEMBARRIER_CMD_GLOBAL: stub threads are host threads): 0 or -errno. */
+int platform_membarrier(void);
+
 /* The platform selected with --platform (set once at boot). */
 extern const struct platform_ops *platform;
 const struct platform_ops *platform_lookup(const char *name);

@@ -1,6 +1,7 @@
 /* x86-64 guest register state as the sentry sees it. */
 #ifndef CVISOR_ARCH_H
 #define CVISOR_ARCH_H
+#include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
 /* <sys/user.h> defines PAGE_SIZE/PAGE_MASK as unsigned long; the sentry

@@ -12,8 +12,7 @@
  * process (Linux: per mm) and reset by exec. No rseq, so no *_RSEQ commands.
  */
 #include <errno.h>
-#include <unistd.h>
-#include <sys/syscall.h>
+#include "platform/platform.h"
 #include "sentry/kernel.h"
 #include "sentry/log.h"
 #include "sentry/task.h"
@@ -37,14 +36,13 @@
 static void host_barrier(void)
 {
 	static bool warned;
-	long r;
 
 	kernel_unlock();
-	r = syscall(SYS_membarrier, MB_GLOBAL, 0, 0);
+	int err = platform_membarrier();
 	kernel_lock();
-	if (r && !warned) {
+	if (err && !warned) {
 		warned = true;   /* e.g. nohz_full hosts: nothing stronger is available */
-		log_warn("membarrier: host MEMBARRIER_CMD_GLOBAL failed: %d", errno);
+		log_warn("membarrier: host MEMBARRIER_CMD_GLOBAL failed: %d", -err);
 	}
 }
 

@@ -355,23 +355,7 @@ int pod_create(const struct global_opts *g, const char *bundle, const char *id,
 			snprintf(err, sizeof(err), "the container's stand-in exited before it was ready");
 	}
 	if (ok) {
-		st.pid = p;
-		st.pid_start = state_proc_start(p);
-		/* as sandbox_create: the hooks see "creating" and the pid */
-		strcpy(st.status, "creating");
-		int hk = sandbox_hooks_run(c, OCI_HOOK_PRESTART, &st, err, sizeof(err));
-		if (hk == 0)
-			hk = sandbox_hooks_run(c, OCI_HOOK_CREATE_RUNTIME, &st, err, sizeof(err));
-		strcpy(st.status, "created");
-		int wr = hk < 0 || !pid_file ? 0 : sandbox_write_pid_file(pid_file, p);
-		if (hk < 0)
-			cli_error("%s", err);
-		else if (wr < 0)
-			cli_error("cannot write pid file %s: %s", pid_file, strerror(-wr));
-		else if (state_save(g->root, &st, err, sizeof(err)) < 0)
-			cli_error("%s", err);
-		else
-			rc = 0;
+		rc = sandbox_record_created(g, c, &st, p, pid_file);
 	} else {
 		cli_error("%s", err);
 	}

@@ -77,6 +77,33 @@ static noreturn void exec_boot(const struct global_opts *g, const char *bundle, 
 	_exit(127);
 }
 
+int sandbox_record_created(const struct global_opts *g, const struct oci_config *c,
+			   struct oci_state *st, pid_t p, const char *pid_file)
+{
+	char err[1024];
+	st->pid = p;
+	st->pid_start = state_proc_start(p);
+	/* The sandbox is up, the guest has not run: the hooks see status
+	 * "creating" and the pid, like under runc. */
+	strcpy(st->status, "creating");
+	int hk = sandbox_hooks_run(c, OCI_HOOK_PRESTART, st, err, sizeof(err));
+	if (hk == 0)
+		hk = sandbox_hooks_run(c, OCI_HOOK_CREATE_RUNTIME, st, err, sizeof(err));
+	strcpy(st->status, "created");
+	int wr = hk < 0 || !pid_file ? 0 : sandbox_write_pid_file(pid_file, p);
+	if (hk < 0)
+		cli_error("%s", err);
+	else if (wr < 0)
+		cli_error("cannot write pid file %s: %s", pid_file, strerror(-wr));
+	else if (state_save(g->root, st, err, sizeof(err)) < 0)
+		cli_error("%s", err);
+	else
+		return 0;
+	if (pid_file && hk == 0 && wr == 0)
+		unlink(pid_file);
+	return -1;
+}
+
 bool sandbox_read_ready(int fd, char *msg, size_t len)
 {
 	size_t got = 0;
@@ -247,29 +274,10 @@ int sandbox_create(const struct global_opts *g, const char *bundle, const char *
 		if (!console_socket || tty >= 0)
 			cli_error("%s", err);
 	} else {
-		st.pid = p;
-		st.pid_start = state_proc_start(p);
-		/* The sentry is up, the guest has not run: the hooks see
-		 * status "creating" and the pid, like under runc. */
-		strcpy(st.status, "creating");
-		int hk = sandbox_hooks_run(c, OCI_HOOK_PRESTART, &st, err, sizeof(err));
-		if (hk == 0)
-			hk = sandbox_hooks_run(c, OCI_HOOK_CREATE_RUNTIME, &st, err, sizeof(err));
-		strcpy(st.status, "created");
-		int wr = hk < 0 || !pid_file ? 0 : sandbox_write_pid_file(pid_file, p);
-		if (hk < 0)
-			cli_error("%s", err);
-		else if (wr < 0)
-			cli_error("cannot write pid file %s: %s", pid_file, strerror(-wr));
-		else if (state_save(g->root, &st, err, sizeof(err)) < 0)
-			cli_error("%s", err);
-		else
-			rc = 0;
+		rc = sandbox_record_created(g, c, &st, p, pid_file);
 		if (rc < 0) {
 			kill(p, SIGKILL);
 			waitpid(p, NULL, 0);
-			if (pid_file && wr == 0)
-				unlink(pid_file);
 		}
 	}
 	state_unlock(lk);

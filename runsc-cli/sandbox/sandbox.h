@@ -112,6 +112,12 @@ int sandbox_hooks_run(const struct oci_config *c, int kind, const struct oci_sta
  * run when that is gone); failures are printed as warnings. */
 void sandbox_hooks_warn(const struct global_opts *g, const char *id, int kind);
 
+/* A created container's state: pid, prestart + createRuntime hooks (they
+ * see "creating"), the pid file, then the state file as "created". 0, or
+ * -1 with the error printed (the pid file is not left behind). */
+int sandbox_record_created(const struct global_opts *g, const struct oci_config *c,
+			   struct oci_state *st, pid_t p, const char *pid_file);
+
 /* Read the one-line answer of a sentry or pod stand-in ("ok" or an error)
  * from its ready pipe into msg (launch.c); true for "ok". */
 bool sandbox_read_ready(int fd, char *msg, size_t len);
