@@ -19,6 +19,7 @@
  * and keeps file ownership meaningful.
  */
 #include "gofer/gofer.h"
+#include "sentry/sandbox/allow.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -215,19 +216,6 @@ static const int allowed[] = {
 	SCMP_SYS(clock_gettime), SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
 
-#if defined(__SANITIZE_ADDRESS__)
-/* Sanitizer builds only: LeakSanitizer's exit check (a tracer clone that
- * ptraces the threads and reads /proc/self) and ASan's reports. */
-static const int sanitizer[] = {
-	SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(getdents), SCMP_SYS(getdents64),
-	SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(stat), SCMP_SYS(lstat),
-	SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(getppid), SCMP_SYS(prctl),
-	SCMP_SYS(clone), SCMP_SYS(sched_yield), SCMP_SYS(ptrace), SCMP_SYS(wait4),
-	SCMP_SYS(waitid), SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(sigaltstack),
-	SCMP_SYS(read), SCMP_SYS(pipe), SCMP_SYS(pipe2), SCMP_SYS(kill), SCMP_SYS(tgkill),
-	SCMP_SYS(sched_getaffinity),   /* ASan's thread start */
-};
-#endif
 
 #ifndef __NR_fchmodat2
 #define __NR_fchmodat2 452
@@ -239,14 +227,10 @@ static const int sanitizer[] = {
 static int build_filter(scmp_filter_ctx ctx)
 {
 	int err;
-#if defined(__SANITIZE_ADDRESS__)
-	for (size_t i = 0; i < N(sanitizer); i++)
-		if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sanitizer[i], 0)) < 0)
-			return err;
-#endif
-	for (size_t i = 0; i < N(allowed); i++)
-		if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0)) < 0)
-			return err;
+	if ((err = sandbox_allow_sanitizer(ctx)) < 0)
+		return err;
+	if ((err = sandbox_allow(ctx, allowed, N(allowed))) < 0)
+		return err;
 	if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, __NR_fchmodat2, 0)) < 0)
 		return err;
 	if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,

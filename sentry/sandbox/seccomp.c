@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <termios.h>
 #include "sentry/sandbox.h"
+#include "sentry/sandbox/allow.h"
 #include "sentry/log.h"
 
 /* -DSANDBOX_DEFAULT_ACTION=SCMP_ACT_LOG finds missing syscalls (docs/security.md) */
@@ -98,30 +99,14 @@ static int allow_notify(scmp_filter_ctx ctx)
 	return err;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-/* Sanitizer builds only: LeakSanitizer's exit check (a tracer clone that
- * ptraces the threads and reads /proc/self) and ASan's reports. */
-static const int sanitizer[] = {
-	SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(getdents), SCMP_SYS(getdents64),
-	SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(stat), SCMP_SYS(lstat),
-	SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(getppid), SCMP_SYS(prctl),
-	SCMP_SYS(clone), SCMP_SYS(sched_yield), SCMP_SYS(ptrace), SCMP_SYS(wait4),
-	SCMP_SYS(waitid), SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(sigaltstack),
-	SCMP_SYS(read), SCMP_SYS(pipe), SCMP_SYS(pipe2), SCMP_SYS(kill), SCMP_SYS(tgkill),
-};
-#endif
 
 static int build(scmp_filter_ctx ctx)
 {
 	int err;
-#if defined(__SANITIZE_ADDRESS__)
-	for (size_t i = 0; i < N(sanitizer); i++)
-		if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sanitizer[i], 0)) < 0)
-			return err;
-#endif
-	for (size_t i = 0; i < N(plain); i++)
-		if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, plain[i], 0)) < 0)
-			return err;
+	if ((err = sandbox_allow_sanitizer(ctx)) < 0)
+		return err;
+	if ((err = sandbox_allow(ctx, plain, N(plain))) < 0)
+		return err;
 	for (size_t i = 0; i < N(clone_flags); i++)
 		if ((err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
 					    SCMP_A0(SCMP_CMP_EQ, clone_flags[i]))) < 0)

@@ -6,6 +6,7 @@ cvisor_unit_test(gofer
   ${CMAKE_SOURCE_DIR}/gofer/server.c
   ${CMAKE_SOURCE_DIR}/gofer/server_write.c
   ${CMAKE_SOURCE_DIR}/gofer/sandbox.c
+  ${CMAKE_SOURCE_DIR}/sentry/sandbox/allow.c
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/chan.c
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/super.c
   ${CMAKE_SOURCE_DIR}/vfs/goferfs/file.c
