@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include "seccomp_impl.h"
+#include "../bpf_prog.h"
 
 #define SA_RESTORER_ 0x04000000
 
@@ -33,112 +34,57 @@ struct k_sigaction {
 	uint64_t handler, flags, restorer, mask;
 };
 
-/* Jump targets at the end of the program. */
-enum { T_NEXT = -1, T_TRAP = -2, T_ALLOW = -3, T_KILL = -4 };
-
-struct prog {
-	struct sock_filter insn[SC_PAR_MAX_INSNS];
-	int target_t[SC_PAR_MAX_INSNS], target_f[SC_PAR_MAX_INSNS];
-	int n;
-	bool overflow;
-};
-
-static void emit(struct prog *p, uint16_t code, uint32_t k, int jt, int jf)
-{
-	if (p->n >= SC_PAR_MAX_INSNS - 3) {
-		p->overflow = true;
-		return;
-	}
-	p->insn[p->n] = (struct sock_filter){ .code = code, .k = k };
-	p->target_t[p->n] = jt;
-	p->target_f[p->n] = jf;
-	p->n++;
-}
-
-static void ld(struct prog *p, uint32_t off)
-{
-	emit(p, BPF_LD | BPF_W | BPF_ABS, off, 0, 0);
-}
-
-/* if (A == k) goto jt else goto jf */
-static void jeq(struct prog *p, uint32_t k, int jt, int jf)
-{
-	emit(p, BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf);
-}
-
-#define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
-#define ARG_HI(i) (ARG_LO(i) + 4)
-
-/* Resolve symbolic targets; T_NEXT falls through. Returns the length. */
-static int finish(struct prog *p)
-{
-	int base = p->n;
-	p->insn[base] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
-	p->insn[base + 1] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	p->insn[base + 2] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-	for (int i = 0; i < base; i++) {
-		if (BPF_CLASS(p->insn[i].code) != BPF_JMP)
-			continue;
-		int t[2] = { p->target_t[i], p->target_f[i] };
-		uint8_t *out[2] = { &p->insn[i].jt, &p->insn[i].jf };
-		for (int j = 0; j < 2; j++) {
-			int dest = t[j] == T_NEXT ? i + 1 : t[j] >= 0 ? t[j] : base + (T_TRAP - t[j]);
-			*out[j] = (uint8_t)(dest - i - 1);
-		}
-	}
-	return base + 3;
-}
-
-static int build(struct prog *p)
+static int build(struct bpf_prog *p)
 {
 	uint64_t lo = SC_STUB_ADDR(sc_stub_start), hi = SC_STUB_ADDR(sc_stub_text_end);
-	ld(p, offsetof(struct seccomp_data, arch));
-	jeq(p, AUDIT_ARCH_X86_64, T_NEXT, T_TRAP);
+	bpf_ld(p, offsetof(struct seccomp_data, arch));
+	bpf_jeq(p, AUDIT_ARCH_X86_64, BPF_T_NEXT, BPF_T_MISS);
 	/* ip (after the syscall insn) in (lo, hi]; lo and hi share the upper half. */
-	ld(p, offsetof(struct seccomp_data, instruction_pointer) + 4);
-	jeq(p, (uint32_t)(lo >> 32), T_NEXT, T_TRAP);
-	ld(p, offsetof(struct seccomp_data, instruction_pointer));
-	emit(p, BPF_JMP | BPF_JGT | BPF_K, (uint32_t)lo, T_NEXT, T_TRAP);
-	emit(p, BPF_JMP | BPF_JGT | BPF_K, (uint32_t)hi, T_TRAP, T_NEXT);
+	bpf_ld(p, offsetof(struct seccomp_data, instruction_pointer) + 4);
+	bpf_jeq(p, (uint32_t)(lo >> 32), BPF_T_NEXT, BPF_T_MISS);
+	bpf_ld(p, offsetof(struct seccomp_data, instruction_pointer));
+	bpf_emit(p, BPF_JMP | BPF_JGT | BPF_K, (uint32_t)lo, BPF_T_NEXT, BPF_T_MISS);
+	bpf_emit(p, BPF_JMP | BPF_JGT | BPF_K, (uint32_t)hi, BPF_T_MISS, BPF_T_NEXT);
 
 	/* From the stub text. */
 	static const uint32_t plain[] = {
 		SYS_rt_sigreturn, SYS_futex, SYS_munmap, SYS_mprotect,
 		SYS_arch_prctl, SYS_exit, SYS_exit_group, SYS_getppid,
 	};
-	ld(p, offsetof(struct seccomp_data, nr));
+	bpf_ld(p, offsetof(struct seccomp_data, nr));
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		jeq(p, plain[i], T_ALLOW, T_NEXT);
+		bpf_jeq(p, plain[i], BPF_T_ALLOW, BPF_T_NEXT);
 
 	int at_mmap_chk = p->n;
-	jeq(p, SYS_mmap, T_NEXT, 0);            /* false target fixed below */
-	ld(p, ARG_LO(3));
-	jeq(p, MAP_SHARED | MAP_FIXED, T_NEXT, T_KILL);
-	ld(p, ARG_HI(3));
-	jeq(p, 0, T_NEXT, T_KILL);
-	ld(p, ARG_LO(4));
-	jeq(p, (uint32_t)sc_memfd, T_ALLOW, T_NEXT);
-	jeq(p, (uint32_t)sc_slotfd, T_ALLOW, T_KILL);
-	p->target_f[at_mmap_chk] = p->n;
+	bpf_jeq(p, SYS_mmap, BPF_T_NEXT, 0);            /* false target fixed below */
+	bpf_ld(p, BPF_ARG_LO(3));
+	bpf_jeq(p, MAP_SHARED | MAP_FIXED, BPF_T_NEXT, BPF_T_KILL);
+	bpf_ld(p, BPF_ARG_HI(3));
+	bpf_jeq(p, 0, BPF_T_NEXT, BPF_T_KILL);
+	bpf_ld(p, BPF_ARG_LO(4));
+	bpf_jeq(p, (uint32_t)sc_memfd, BPF_T_ALLOW, BPF_T_NEXT);
+	bpf_jeq(p, (uint32_t)sc_slotfd, BPF_T_ALLOW, BPF_T_KILL);
+	p->jf[at_mmap_chk] = p->n;
 
-	ld(p, offsetof(struct seccomp_data, nr));
+	bpf_ld(p, offsetof(struct seccomp_data, nr));
 	int at_clone = p->n;
-	jeq(p, SYS_clone, T_NEXT, 0);
-	ld(p, ARG_LO(0));   /* clone uses the lower 32 bits of its flags */
-	jeq(p, CLONE_VM | CLONE_FILES | CLONE_PARENT, T_ALLOW, T_NEXT);
-	jeq(p, CLONE_FILES | CLONE_PARENT, T_ALLOW, T_KILL);
-	p->target_f[at_clone] = p->n;
+	bpf_jeq(p, SYS_clone, BPF_T_NEXT, 0);
+	bpf_ld(p, BPF_ARG_LO(0));   /* clone uses the lower 32 bits of its flags */
+	bpf_jeq(p, CLONE_VM | CLONE_FILES | CLONE_PARENT, BPF_T_ALLOW, BPF_T_NEXT);
+	bpf_jeq(p, CLONE_FILES | CLONE_PARENT, BPF_T_ALLOW, BPF_T_KILL);
+	p->jf[at_clone] = p->n;
 
-	ld(p, offsetof(struct seccomp_data, nr));
-	jeq(p, SYS_prctl, T_NEXT, T_KILL);
-	ld(p, ARG_LO(0));
-	jeq(p, PR_SET_PDEATHSIG, T_ALLOW, T_KILL);
-	return p->overflow ? -E2BIG : finish(p);
+	bpf_ld(p, offsetof(struct seccomp_data, nr));
+	bpf_jeq(p, SYS_prctl, BPF_T_NEXT, BPF_T_KILL);
+	bpf_ld(p, BPF_ARG_LO(0));
+	bpf_jeq(p, PR_SET_PDEATHSIG, BPF_T_ALLOW, BPF_T_KILL);
+	int n = bpf_finish(p, SECCOMP_RET_TRAP);
+	return n > SC_PAR_MAX_INSNS ? -E2BIG : n;
 }
 
 int sc_write_params(uint8_t *base)
 {
-	static struct prog p;
+	static struct bpf_prog p;
 	memset(&p, 0, sizeof(p));
 	int n = build(&p);
 	if (n < 0)
