@@ -26,6 +26,7 @@
 #define CVISOR_PLATFORM_H
 #include <stdint.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include "../sentry/arch.h"
 
 struct platform_as;
@@ -112,6 +113,11 @@ extern const struct platform_ops platform_notify;
 /* --systrap-patching (default true): platforms that can rewrite trapped
  * syscall sites into direct calls do so only when this is set. */
 extern bool platform_patching_enabled;
+
+/* The calling host thread's tid (cached per thread). */
+pid_t platform_self_tid(void);
+/* waitpid(tid, __WALL | flags), retried on EINTR: pid, 0 or -errno. */
+int platform_wait(pid_t tid, int *status, int flags);
 
 /* A full memory barrier on every host thread running guest code (host
  * MEMBARRIER_CMD_GLOBAL: stub threads are host threads): 0 or -errno. */

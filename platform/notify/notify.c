@@ -36,25 +36,6 @@ pid_t nt_pid;
 static struct platform_ctx *zygote;
 static pthread_mutex_t zygote_lock = PTHREAD_MUTEX_INITIALIZER;
 
-pid_t nt_self_tid(void)
-{
-	static __thread pid_t tid;
-	if (!tid)
-		tid = (pid_t)syscall(SYS_gettid);
-	return tid;
-}
-
-int nt_wait(pid_t tid, int *status, int flags)
-{
-	for (;;) {
-		pid_t r = waitpid(tid, status, __WALL | flags);
-		if (r >= 0)
-			return r;
-		if (errno != EINTR)
-			return -errno;
-	}
-}
-
 void nt_mark_dead(struct platform_ctx *ctx)
 {
 	ctx->reaped = true;
@@ -69,7 +50,7 @@ static void kill_and_reap(struct platform_ctx *ctx)
 		return;
 	syscall(SYS_tgkill, ctx->tid, ctx->tid, SIGKILL);
 	int st;
-	while (nt_wait(ctx->tid, &st, 0) > 0 && !WIFEXITED(st) && !WIFSIGNALED(st))
+	while (platform_wait(ctx->tid, &st, 0) > 0 && !WIFEXITED(st) && !WIFSIGNALED(st))
 		;
 	nt_mark_dead(ctx);
 }
@@ -104,7 +85,7 @@ static int park(struct platform_ctx *ctx)
 
 int nt_own(struct platform_ctx *ctx)
 {
-	pid_t me = nt_self_tid();
+	pid_t me = platform_self_tid();
 	pid_t cur = atomic_load(&ctx->tracer);
 	if (cur == me)
 		return 0;
@@ -119,7 +100,7 @@ int nt_own(struct platform_ctx *ctx)
 	bool asked = false;
 	for (;;) {
 		int st;
-		int r = nt_wait(ctx->tid, &st, asked ? 0 : WNOHANG);
+		int r = platform_wait(ctx->tid, &st, asked ? 0 : WNOHANG);
 		if (r < 0)
 			return r;
 		if (r == 0) {
@@ -152,7 +133,7 @@ static struct platform_ctx *ctx_alloc(struct platform_as *as, pid_t tid)
 	ctx->tid = tid;
 	ctx->cpu = -1;
 	ctx->listener = -1;
-	atomic_store(&ctx->tracer, nt_self_tid());
+	atomic_store(&ctx->tracer, platform_self_tid());
 	ctx->stopped = true;
 	ctx->as = as;
 	atomic_fetch_add(&as->refs, 1);
@@ -185,7 +166,7 @@ static void ctx_free(struct platform_ctx *ctx)
 static int wait_first_stop(struct platform_ctx *ctx)
 {
 	int st;
-	int r = nt_wait(ctx->tid, &st, 0);
+	int r = platform_wait(ctx->tid, &st, 0);
 	if (r < 0)
 		return r;
 	if (!WIFSTOPPED(st)) {
@@ -364,7 +345,7 @@ static int nt_ctx_disown(struct platform_ctx *ctx)
 	pid_t cur = atomic_load(&ctx->tracer);
 	if (cur == 0)
 		return 0;
-	if (cur != nt_self_tid())
+	if (cur != platform_self_tid())
 		return -EBUSY;
 	if (ctx->in_notif) {
 		int err = nt_stop(ctx);

@@ -48,8 +48,6 @@ struct platform_ctx {
 extern int nt_memfd;
 extern pid_t nt_pid;
 
-pid_t nt_self_tid(void);
-int nt_wait(pid_t tid, int *status, int flags);
 void nt_mark_dead(struct platform_ctx *ctx);
 /* Make the caller the tracer of ctx (attach a parked one). */
 int nt_own(struct platform_ctx *ctx);

@@ -70,7 +70,7 @@ static int reap_if_gone(struct platform_ctx *ctx, struct platform_event *ev)
 	if (err != -ESRCH)
 		return err;
 	int st;
-	while (nt_wait(ctx->tid, &st, 0) > 0 && !WIFEXITED(st) && !WIFSIGNALED(st))
+	while (platform_wait(ctx->tid, &st, 0) > 0 && !WIFEXITED(st) && !WIFSIGNALED(st))
 		;
 	return dead(ctx, ev);
 }
@@ -93,7 +93,7 @@ int nt_stop(struct platform_ctx *ctx)
 		return -errno;
 	for (;;) {
 		int st;
-		int w = nt_wait(ctx->tid, &st, 0);
+		int w = platform_wait(ctx->tid, &st, 0);
 		if (w < 0)
 			return w;
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
@@ -269,7 +269,7 @@ static int wait_event(struct platform_ctx *ctx, struct arch_regs *regs, struct p
 				ret = reap_if_gone(ctx, ev);
 				break;
 			}
-			int st, w = nt_wait(ctx->tid, &st, 0);
+			int st, w = platform_wait(ctx->tid, &st, 0);
 			ret = w < 0 ? w : take_stop(ctx, st, regs, ev);
 			break;
 		}
@@ -284,7 +284,7 @@ static int wait_event(struct platform_ctx *ctx, struct arch_regs *regs, struct p
 			continue;
 		}
 		/* a signal (a stop, an interrupt), a timeout or a hang-up */
-		int st, w = nt_wait(ctx->tid, &st, WNOHANG);
+		int st, w = platform_wait(ctx->tid, &st, WNOHANG);
 		if (w < 0) {
 			ret = w;
 			break;
@@ -327,7 +327,7 @@ int nt_switch(struct platform_ctx *ctx, struct arch_regs *regs, struct platform_
 				return -errno;
 			/* the wait was cut short: only SIGKILL does that to a stub */
 			int st;
-			while (nt_wait(ctx->tid, &st, 0) > 0 && !WIFEXITED(st) && !WIFSIGNALED(st))
+			while (platform_wait(ctx->tid, &st, 0) > 0 && !WIFEXITED(st) && !WIFSIGNALED(st))
 				;
 			return dead(ctx, ev);
 		}

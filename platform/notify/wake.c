@@ -35,7 +35,7 @@ static void on_sigchld(int sig, siginfo_t *si, void *uc)
 	if (si->si_code == SI_TKILL)
 		return;   /* a forwarded one: interrupting the ppoll was the point */
 	int saved = errno;
-	pid_t self = nt_self_tid();
+	pid_t self = platform_self_tid();
 	for (int i = 0; i < MAX_WAITERS; i++) {
 		pid_t t = atomic_load(&waiters[i]);
 		if (t && t != self)
@@ -64,7 +64,7 @@ int nt_wake_init(void)
 
 int nt_waiter_add(void)
 {
-	pid_t me = nt_self_tid();
+	pid_t me = platform_self_tid();
 	for (int i = 0; i < MAX_WAITERS; i++) {
 		pid_t zero = 0;
 		if (atomic_compare_exchange_strong(&waiters[i], &zero, me))

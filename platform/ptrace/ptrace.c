@@ -48,25 +48,6 @@ static int ptrace_init(int memfile_fd)
 	return 0;
 }
 
-pid_t ptrace_self_tid(void)
-{
-	static __thread pid_t tid;
-	if (!tid)
-		tid = (pid_t)syscall(SYS_gettid);
-	return tid;
-}
-
-int ptrace_wait(pid_t tid, int *status, int flags)
-{
-	for (;;) {
-		pid_t r = waitpid(tid, status, __WALL | flags);
-		if (r >= 0)
-			return r;
-		if (errno != EINTR)
-			return -errno;
-	}
-}
-
 void ptrace_mark_dead(struct platform_ctx *ctx)
 {
 	ctx->reaped = true;
@@ -81,7 +62,7 @@ static void kill_and_reap(struct platform_ctx *ctx)
 		return;
 	syscall(SYS_tgkill, ctx->tid, ctx->tid, SIGKILL);
 	int st;
-	while (ptrace_wait(ctx->tid, &st, 0) > 0 && !WIFEXITED(st) && !WIFSIGNALED(st))
+	while (platform_wait(ctx->tid, &st, 0) > 0 && !WIFEXITED(st) && !WIFSIGNALED(st))
 		;
 	ptrace_mark_dead(ctx);
 }
@@ -103,7 +84,7 @@ static int park(struct platform_ctx *ctx)
 
 int ptrace_own(struct platform_ctx *ctx)
 {
-	pid_t me = ptrace_self_tid();
+	pid_t me = platform_self_tid();
 	if (ctx->tracer == me)
 		return 0;
 	if (ctx->tracer)
@@ -118,7 +99,7 @@ int ptrace_own(struct platform_ctx *ctx)
 	bool asked = false;
 	for (;;) {
 		int st;
-		int r = ptrace_wait(ctx->tid, &st, asked ? 0 : WNOHANG);
+		int r = platform_wait(ctx->tid, &st, asked ? 0 : WNOHANG);
 		if (r < 0)
 			return r;
 		if (r == 0) {
@@ -154,7 +135,7 @@ static struct platform_ctx *ctx_alloc(struct platform_as *as, pid_t tid)
 		return NULL;
 	ctx->tid = tid;
 	ctx->cpu = -1;
-	ctx->tracer = ptrace_self_tid();
+	ctx->tracer = platform_self_tid();
 	ctx->as = as;
 	atomic_fetch_add(&as->refs, 1);
 	return ctx;
@@ -171,7 +152,7 @@ static void ctx_free(struct platform_ctx *ctx)
 static int wait_first_stop(struct platform_ctx *ctx)
 {
 	int st;
-	int r = ptrace_wait(ctx->tid, &st, 0);
+	int r = platform_wait(ctx->tid, &st, 0);
 	if (r < 0)
 		return r;
 	if (!WIFSTOPPED(st)) {
@@ -289,7 +270,7 @@ static int ptrace_ctx_disown(struct platform_ctx *ctx)
 {
 	if (ctx->tracer == 0)
 		return 0;
-	if (ctx->tracer != ptrace_self_tid())
+	if (ctx->tracer != platform_self_tid())
 		return -EBUSY;
 	return park(ctx);
 }

@@ -35,9 +35,6 @@ extern const char stub_syscall[], stub_syscall_done[], stub_clone[], stub_clone_
 
 extern int ptrace_memfd;
 
-pid_t ptrace_self_tid(void);
-/* waitpid(tid, __WALL | flags), retried on EINTR. Returns pid, 0 or -errno. */
-int ptrace_wait(pid_t tid, int *status, int flags);
 /* Make the caller the tracer of ctx: no-op if it is, attach if ctx is
  * parked, -EBUSY if another pthread owns it, -ESRCH if it is dead. */
 int ptrace_own(struct platform_ctx *ctx);

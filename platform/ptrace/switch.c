@@ -68,7 +68,7 @@ static int reap_if_gone(struct platform_ctx *ctx, struct platform_event *ev)
 	if (err != -ESRCH)
 		return err;
 	int st;
-	while (ptrace_wait(ctx->tid, &st, 0) > 0 && !WIFEXITED(st) && !WIFSIGNALED(st))
+	while (platform_wait(ctx->tid, &st, 0) > 0 && !WIFEXITED(st) && !WIFSIGNALED(st))
 		;
 	return dead(ctx, ev);
 }
@@ -110,7 +110,7 @@ int ptrace_switch(struct platform_ctx *ctx, struct arch_regs *regs, struct platf
 		return reap_if_gone(ctx, ev);
 
 	int st;
-	int w = ptrace_wait(ctx->tid, &st, 0);
+	int w = platform_wait(ctx->tid, &st, 0);
 	if (w < 0)
 		return w;
 	if (WIFEXITED(st) || WIFSIGNALED(st))

@@ -20,14 +20,6 @@
 
 #define DEATH_POLL_NS 100000000L
 
-pid_t sc_self_tid(void)
-{
-	static __thread pid_t tid;
-	if (!tid)
-		tid = (pid_t)syscall(SYS_gettid);
-	return tid;
-}
-
 static long futex(_Atomic uint32_t *w, int op, uint32_t val, const struct timespec *ts)
 {
 	return syscall(SYS_futex, (uint32_t *)w, op, val, ts, NULL, 0);
@@ -243,7 +235,7 @@ long sc_request(struct platform_ctx *ctx, long nr, const uint64_t args[6])
 
 int sc_own(struct platform_ctx *ctx)
 {
-	pid_t me = sc_self_tid();
+	pid_t me = platform_self_tid();
 	pid_t cur = atomic_load(&ctx->owner);
 	if (cur == me)
 		return ctx->reaped ? -ESRCH : 0;

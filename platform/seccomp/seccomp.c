@@ -474,7 +474,7 @@ static int sc_ctx_adopt(struct platform_ctx *ctx)
 
 static int sc_ctx_disown(struct platform_ctx *ctx)
 {
-	pid_t me = sc_self_tid();
+	pid_t me = platform_self_tid();
 	pid_t cur = atomic_load(&ctx->owner);
 	if (cur == 0)
 		return 0;

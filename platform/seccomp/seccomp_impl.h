@@ -112,7 +112,6 @@ extern cpu_set_t sc_cpus;       /* CPUs usable at init */
 int sc_write_params(uint8_t *base);
 
 /* handoff.c */
-pid_t sc_self_tid(void);
 /* Post `state` (RUN, REQ, CLONE) and wait until the stub posts EVENT or
  * DONE. -ESRCH if its host process died (reaped). */
 int sc_handoff(struct platform_ctx *ctx, uint32_t state);

@@ -6,5 +6,6 @@ cvisor_unit_test(platform_notify
   ${CMAKE_SOURCE_DIR}/platform/notify/switch.c
   ${CMAKE_SOURCE_DIR}/platform/notify/filter.c
   ${CMAKE_SOURCE_DIR}/platform/bpf_prog.c
+  ${CMAKE_SOURCE_DIR}/platform/host_thread.c
   ${CMAKE_SOURCE_DIR}/platform/notify/wake.c
   ${CMAKE_SOURCE_DIR}/sentry/arch.c)
